@@ -1,0 +1,72 @@
+/*
+ * csv.h — a streaming RFC 4180 reader.
+ *
+ * Reads a file (plain, or gzip-compressed: detected by its magic bytes, not
+ * its name) or a memory buffer through one fixed-size window that grows only
+ * for a record longer than itself, so memory stays bounded for any file
+ * size.  Records are returned as field slices into that window; a quoted
+ * field with "" escapes is unescaped in place.  Comma separator, '"'
+ * quoting, CRLF or LF line ends (mixed is fine), embedded commas and
+ * newlines in quoted fields.  A UTF-8 byte-order mark before the header is
+ * skipped.  No allocation per record.
+ *
+ * A record that breaks the quoting rules (a quote inside an unquoted field,
+ * text after a closing quote, a quoted field still open at end of file) or
+ * holds a NUL byte or invalid UTF-8 is still returned, with rec->error set,
+ * so the caller can reject that row and carry on.
+ */
+#ifndef REMIT_CSV_H
+#define REMIT_CSV_H
+
+#include "fields.h"
+#include "remit.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REMIT__CSV_MAX_FIELDS 1024        /* fields per record */
+#define REMIT__CSV_MAX_RECORD (64u << 20) /* bytes per record */
+
+typedef struct remit__csv remit__csv;
+
+typedef struct remit__csv_record {
+	const remit__str *fields; /* nfields slices, valid until the next call */
+	uint32_t nfields;
+	uint64_t line;             /* 1-based physical line where the record starts */
+	const uint64_t *field_line; /* per field: 1-based line of its first byte */
+	const uint32_t *field_col;  /* per field: 1-based byte column of its first byte */
+	remit__str raw;            /* the record's bytes, without the line end (before unescaping
+				      is not guaranteed: raw is for reports only) */
+	/* Set when the record is malformed (see above): a message such as
+	   "unterminated quoted field" and its 1-based line and column. */
+	const char *error;
+	uint64_t error_line;
+	uint32_t error_col;
+} remit__csv_record;
+
+/* Open a file.  On failure returns REMIT_EDATA with err filled
+ * ("cannot open: No such file or directory"). */
+int remit__csv_open(const char *path, remit__csv **out, remit_error *err);
+
+/* Read from memory; `name` is used in messages.  The buffer must outlive
+ * the reader. */
+int remit__csv_open_mem(const char *data, size_t len, const char *name, remit__csv **out,
+			remit_error *err);
+
+/* Next record: 1 when one is returned, 0 at end of input, or a negative
+ * status (REMIT_EDATA: a read or decompression error such as a truncated
+ * gzip stream, a record over REMIT__CSV_MAX_RECORD or with more than
+ * REMIT__CSV_MAX_FIELDS fields), with err filled. A blank line (no bytes
+ * before the line end) is skipped; it is not a record. */
+int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err);
+
+const char *remit__csv_name(const remit__csv *c);
+/* Bytes of the underlying file consumed so far, and its size (for a
+ * compressed file, compressed bytes), for progress. */
+uint64_t remit__csv_bytes_done(const remit__csv *c);
+uint64_t remit__csv_bytes_total(const remit__csv *c);
+
+void remit__csv_close(remit__csv *c);
+
+#endif

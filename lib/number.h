@@ -1,0 +1,171 @@
+/*
+ * number.h — exact amounts and factors.
+ *
+ * A remit__num is an exact rational number held in one of two forms:
+ *
+ *   small:  value = coef × 10^(-exp), with coef an int64_t and exp in
+ *           [-REMIT__EXP_MAX, REMIT__EXP_MAX].  Every decimal that fits in
+ *           18 significant digits, every price, MFF and percentage of a real
+ *           rule file lives here, and arithmetic on it is a handful of
+ *           integer instructions with 128-bit intermediates.
+ *   big:    big != NULL and the value is the GMP rational *big, which is
+ *           owned by a remit__numpool.  Used when a small result would
+ *           overflow, or when the value is a true fraction (182/365, 1/3)
+ *           that has no finite decimal expansion.
+ *
+ * Operations never lose precision.  They demote a big result back to the
+ * small form whenever it is a decimal that fits, so a chain of operations
+ * stays on the fast path except while it truly cannot.
+ *
+ * Rounding happens only in remit__num_round, with one of the seven modes of
+ * the spec, at any scale (negative scales round to tens, hundreds, ...).
+ *
+ * No floating point anywhere.
+ */
+#ifndef REMIT_NUMBER_H
+#define REMIT_NUMBER_H
+
+#include <gmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REMIT__EXP_MAX 36 /* |exp| of the small form; beyond it: big */
+
+typedef struct remit__num {
+	int64_t coef;
+	int32_t exp;
+	mpq_ptr big; /* NULL for the small form */
+} remit__num;
+
+/* A pool of GMP rationals that big values live in.  Take registers with
+ * remit__num ops; remit__numpool_reset() makes every register reusable
+ * (without freeing GMP limbs, so a steady state allocates nothing); a
+ * value taken from a pool is valid until the next reset or free.
+ * Constants of a rule file live in a pool that is never reset. */
+typedef struct remit__numpool remit__numpool;
+
+remit__numpool *remit__numpool_new(void);
+void remit__numpool_reset(remit__numpool *p);
+void remit__numpool_free(remit__numpool *p);
+
+/* Rounding modes, as in Java's RoundingMode.  The names are the spec's. */
+typedef enum remit__rmode {
+	REMIT__HALF_UP,   /* ties away from zero */
+	REMIT__HALF_EVEN, /* ties to the even neighbour */
+	REMIT__HALF_DOWN, /* ties toward zero */
+	REMIT__UP,        /* away from zero */
+	REMIT__DOWN,      /* toward zero (truncate) */
+	REMIT__FLOOR,     /* toward -infinity */
+	REMIT__CEILING,   /* toward +infinity */
+} remit__rmode;
+
+/* "half-up" → REMIT__HALF_UP etc.; false for an unknown name. */
+bool remit__rmode_parse(const char *s, size_t n, remit__rmode *out);
+const char *remit__rmode_name(remit__rmode m);
+
+/* ---- construction ---------------------------------------------------- */
+
+static inline remit__num remit__num_int(int64_t v)
+{
+	remit__num r = {v, 0, NULL};
+	return r;
+}
+#define REMIT__NUM_ZERO remit__num_int(0)
+#define REMIT__NUM_ONE remit__num_int(1)
+
+/* Parse text exactly.  Grammar (no spaces, no thousands separators):
+ *   decimal     [+-]?digits[.digits] | [+-]?.digits      "1234.56" "-0.5"
+ *   percentage  decimal%                                  "12.5%" → 1/8
+ *   rational    [+-]?digits/digits                        "22/7"
+ * `allow` says which of the three forms are accepted (REMIT__PARSE_*).
+ * Values that do not fit the small form are put in a big register of
+ * `pool` (pool may be NULL only if the caller accepts failure for them).
+ * Returns 0, or a negative REMIT__PARSE_E* code:
+ *   EMPTY (no text), SYNTAX (not a number of an allowed form),
+ *   ZERODIV (a rational with denominator 0), RANGE (needs a pool, none given). */
+enum {
+	REMIT__PARSE_DECIMAL = 1,
+	REMIT__PARSE_PERCENT = 2,
+	REMIT__PARSE_RATIONAL = 4,
+	REMIT__PARSE_FACTOR = 7, /* any of the three */
+};
+enum {
+	REMIT__PARSE_EEMPTY = -1,
+	REMIT__PARSE_ESYNTAX = -2,
+	REMIT__PARSE_EZERODIV = -3,
+	REMIT__PARSE_ERANGE = -4,
+};
+int remit__num_parse(const char *s, size_t n, unsigned allow, remit__numpool *pool,
+		     remit__num *out);
+
+/* Copy v into the long-lived pool `dst` (a no-op for small values). */
+remit__num remit__num_keep(remit__numpool *dst, remit__num v);
+
+/* ---- arithmetic (exact; big results are taken from `pool`) ------------ */
+
+remit__num remit__num_add(remit__numpool *pool, remit__num a, remit__num b);
+remit__num remit__num_sub(remit__numpool *pool, remit__num a, remit__num b);
+remit__num remit__num_mul(remit__numpool *pool, remit__num a, remit__num b);
+/* b must not be zero (callers check with remit__num_sign). */
+remit__num remit__num_div(remit__numpool *pool, remit__num a, remit__num b);
+remit__num remit__num_neg(remit__numpool *pool, remit__num a);
+int remit__num_cmp(remit__num a, remit__num b); /* <0, 0, >0 */
+int remit__num_sign(remit__num a);              /* -1, 0, 1 */
+bool remit__num_is_int(remit__num a);           /* exactly an integer */
+
+/* Round to `scale` decimal places with `mode`.  The result is small with
+ * exp == scale when it fits (scale < 0 gives exp < 0: coef × 10^|scale|),
+ * else big.  scale must lie in [-REMIT__EXP_MAX, REMIT__EXP_MAX]. */
+remit__num remit__num_round(remit__numpool *pool, remit__num a, int scale, remit__rmode mode);
+
+/* The value as an int64 if it is an integer that fits. */
+bool remit__num_to_i64(remit__num a, int64_t *out);
+
+/* Load the exact value into an initialised mpq_t (any form). */
+void remit__num_get_mpq(mpq_t dst, remit__num a);
+/* Make a num from an mpq: small when it is a decimal that fits, else a
+ * copy in a register of pool. */
+remit__num remit__num_from_mpq(remit__numpool *pool, const mpq_t v);
+
+/* ---- formatting (all return the length written, excluding the NUL;
+ *      buffers of REMIT__NUM_BUF bytes always suffice for small values;
+ *      big values are truncated to cap - 1 bytes) ------------------------- */
+#define REMIT__NUM_BUF 96
+
+/* Exactly `scale` digits after the point ("-12.30", "8637"; for a negative
+ * scale, an integer).  `a` must already be a multiple of 10^-scale
+ * (i.e. rounded at that scale); otherwise it is first rounded half-even so
+ * that the function is total, but callers must not rely on that. */
+size_t remit__num_format(remit__num a, int scale, char *buf, size_t cap);
+
+/* The exact value, as short as possible: a finite decimal ("8637.17367",
+ * "0.125", "-3") when one exists, else "p/q" in lowest terms ("32396/73"). */
+size_t remit__num_format_exact(remit__num a, char *buf, size_t cap);
+
+/* For explain: the exact form and, when it is not a finite decimal, an
+ * approximation truncated to `digits` places followed by "…":
+ * "32396/73 = 443.780821…". */
+size_t remit__num_format_explain(remit__num a, int digits, char *buf, size_t cap);
+
+/* ---- sums of rounded amounts ------------------------------------------
+ * An exact accumulator for money already rounded to the regime's scale:
+ * a 128-bit integer of units of 10^-scale, switching to GMP only if it
+ * would overflow.  Zero-initialise (REMIT__SUM_INIT) and call _clear. */
+typedef struct remit__sum {
+	__int128 units;
+	mpz_ptr big; /* non-NULL once units overflowed; then big holds the total */
+} remit__sum;
+#define REMIT__SUM_INIT {0, NULL}
+
+/* Add v (which must be a multiple of 10^-scale) to s. */
+void remit__sum_add(remit__sum *s, remit__num v, int scale);
+void remit__sum_add_sum(remit__sum *s, const remit__sum *t);
+void remit__sum_sub_sum(remit__sum *s, const remit__sum *t);
+int remit__sum_cmp(const remit__sum *a, const remit__sum *b);
+/* The total as a num at `scale` (small when it fits, else big in pool). */
+remit__num remit__sum_get(const remit__sum *s, int scale, remit__numpool *pool);
+size_t remit__sum_format(const remit__sum *s, int scale, char *buf, size_t cap);
+void remit__sum_clear(remit__sum *s);
+
+#endif
