@@ -1,0 +1,771 @@
+/*
+ * csv.c — a streaming RFC 4180 reader (see csv.h).
+ *
+ * The idea: bytes flow from a source (a file descriptor or a memory buffer,
+ * either of them plain or gzip: the first two bytes decide) into one window
+ * buffer.  A record is scanned from its first byte to its line end inside
+ * the window, by a byte loop over a class table (most bytes are ordinary
+ * and cost one load and one compare).  If the scan runs into the end of the
+ * window before the record ends, the unconsumed tail is moved to the front,
+ * the window is refilled (doubled first if the record alone fills it) and
+ * the record is scanned again from its start.  Records are short next to
+ * the window, so rescans are rare and memory stays bounded by the longest
+ * record.
+ *
+ * The window is never written to while scanning (apart from a NUL sentinel
+ * after its last byte, which ends every inner loop), so a rescan is always
+ * possible and `raw` is always the record's original bytes.  A quoted field
+ * without "" escapes is a slice of the window between its quotes; a field
+ * with escapes is unescaped into a second buffer, `scratch`, as large as
+ * the window (a record's unescaped fields never take more room than the
+ * record itself).  So nothing is allocated per record.
+ *
+ * Columns are byte offsets from the start of the physical line, 1-based; a
+ * byte-order mark before the header is skipped and not counted.  A lone CR
+ * that is not followed by LF (and not at end of input) is an ordinary byte.
+ */
+#include "csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define WINDOW_INIT (1u << 20)
+/* A record of REMIT__CSV_MAX_RECORD bytes plus its line end must fit. */
+#define WINDOW_MAX ((size_t)REMIT__CSV_MAX_RECORD + 4096)
+#define ZIN_SIZE (256u << 10) /* compressed input buffer */
+
+typedef unsigned char uchar;
+
+struct remit__csv {
+	char *name;
+	/* source */
+	int fd;                 /* -1 when reading memory */
+	const uchar *mem;
+	size_t mem_len, mem_pos;
+	bool in_eof;            /* the source has no more bytes */
+	uint64_t in_done;       /* bytes taken from the source */
+	uint64_t in_total;      /* source size, 0 if unknown */
+	/* gzip */
+	bool gz, gz_member_end;
+	z_stream z;
+	uchar *zin;
+	/* window: buf[pos, end) is unconsumed, buf[end] == 0 */
+	uchar *buf;
+	size_t cap, pos, end;
+	bool eof;               /* nothing more will come into the window */
+	bool bom_checked;
+	uint64_t line;          /* line number at buf[pos] */
+	char *scratch;
+	size_t scratch_cap;
+	/* the current record */
+	remit__str *fields;
+	uint64_t *fline;
+	uint32_t *fcol;
+	/* a fatal error is sticky */
+	remit_error fail;
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void set_error(remit_error *err, int status, const char *file, uint64_t line,
+		      uint32_t col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void set_error(remit_error *err, int status, const char *file, uint64_t line,
+		      uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->status = status;
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	err->line = (unsigned long)line;
+	err->column = col;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Record a fatal error in the reader (so later calls repeat it) and in err. */
+static int fatal(remit__csv *c, remit_error *err, int status, uint32_t col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int fatal(remit__csv *c, remit_error *err, int status, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->fail.status = status;
+	snprintf(c->fail.file, sizeof(c->fail.file), "%s", c->name);
+	c->fail.line = (unsigned long)c->line;
+	c->fail.column = col;
+	va_start(ap, fmt);
+	vsnprintf(c->fail.message, sizeof(c->fail.message), fmt, ap);
+	va_end(ap);
+	if (err)
+		*err = c->fail;
+	return status;
+}
+
+/* ---- sources ----------------------------------------------------------- */
+
+/* Up to n bytes of the raw source; 0 at its end. */
+static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
+{
+	ssize_t got;
+
+	if (c->in_eof || n == 0)
+		return 0;
+	if (c->fd < 0) {
+		size_t left = c->mem_len - c->mem_pos;
+		got = (ssize_t)(left < n ? left : n);
+		memcpy(dst, c->mem + c->mem_pos, (size_t)got);
+		c->mem_pos += (size_t)got;
+	} else {
+		do
+			got = read(c->fd, dst, n);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return fatal(c, err, REMIT_EDATA, 0, "read error: %s", strerror(errno));
+	}
+	if (got == 0)
+		c->in_eof = true;
+	c->in_done += (uint64_t)got;
+	return got;
+}
+
+/* Fill dst with n bytes of the raw source, fewer only at its end. */
+static ssize_t src_read_full(remit__csv *c, uchar *dst, size_t n, remit_error *err)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t got = src_read(c, dst + done, n - done, err);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			break;
+		done += (size_t)got;
+	}
+	return (ssize_t)done;
+}
+
+static int gz_fail(remit__csv *c, remit_error *err, int zr)
+{
+	if (zr == Z_MEM_ERROR)
+		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory while decompressing");
+	return fatal(c, err, REMIT_EDATA, 0, "corrupt gzip stream: %s",
+		     c->z.msg ? c->z.msg : "invalid data");
+}
+
+/* Up to n decompressed bytes; 0 at the end of the last gzip member.
+ * Concatenated members (as `cat a.gz b.gz` makes) are read in turn. */
+static ssize_t gz_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
+{
+	c->z.next_out = dst;
+	c->z.avail_out = (uInt)n;
+	while (c->z.avail_out > 0) {
+		if (c->z.avail_in == 0 && !c->in_eof) {
+			ssize_t got = src_read(c, c->zin, ZIN_SIZE, err);
+			if (got < 0)
+				return got;
+			c->z.next_in = c->zin;
+			c->z.avail_in = (uInt)got;
+		}
+		if (c->gz_member_end) {
+			if (c->z.avail_in == 0)
+				break; /* clean end of the last member */
+			inflateReset(&c->z);
+			c->gz_member_end = false;
+		}
+		int zr = inflate(&c->z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			c->gz_member_end = true;
+		else if (zr == Z_BUF_ERROR && c->z.avail_in == 0 && c->in_eof)
+			return fatal(c, err, REMIT_EDATA, 0, "truncated gzip stream");
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return gz_fail(c, err, zr);
+	}
+	return (ssize_t)(n - c->z.avail_out);
+}
+
+/* ---- the window -------------------------------------------------------- */
+
+static int grow_window(remit__csv *c, remit_error *err)
+{
+	size_t ncap = c->cap * 2;
+
+	if (c->cap >= WINDOW_MAX)
+		return fatal(c, err, REMIT_EDATA, 1, "record too long: more than %u bytes",
+			     (unsigned)REMIT__CSV_MAX_RECORD);
+	if (ncap > WINDOW_MAX)
+		ncap = WINDOW_MAX;
+	uchar *nb = realloc(c->buf, ncap + 1);
+	if (!nb)
+		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory for a %zu-byte record", ncap);
+	c->buf = nb;
+	c->cap = ncap;
+	return 0;
+}
+
+/* Move the unconsumed tail to the front (growing the window if the tail
+ * fills it) and read until the window is full or the input ends. */
+static int refill(remit__csv *c, remit_error *err)
+{
+	if (c->pos > 0) {
+		memmove(c->buf, c->buf + c->pos, c->end - c->pos);
+		c->end -= c->pos;
+		c->pos = 0;
+	}
+	if (c->end == c->cap) {
+		int rc = grow_window(c, err);
+		if (rc < 0)
+			return rc;
+	}
+	while (c->end < c->cap && !c->eof) {
+		size_t room = c->cap - c->end;
+		ssize_t got = c->gz ? gz_read(c, c->buf + c->end, room, err)
+				    : src_read(c, c->buf + c->end, room, err);
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
+			c->eof = true;
+		c->end += (size_t)got;
+	}
+	c->buf[c->end] = '\0';
+	return 0;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static remit__csv *csv_new(const char *name)
+{
+	remit__csv *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	c->line = 1;
+	c->name = strdup(name ? name : "");
+	c->cap = WINDOW_INIT;
+	c->buf = malloc(c->cap + 1);
+	c->zin = malloc(ZIN_SIZE);
+	c->fields = malloc(REMIT__CSV_MAX_FIELDS * sizeof(*c->fields));
+	c->fline = malloc(REMIT__CSV_MAX_FIELDS * sizeof(*c->fline));
+	c->fcol = malloc(REMIT__CSV_MAX_FIELDS * sizeof(*c->fcol));
+	if (!c->name || !c->buf || !c->zin || !c->fields || !c->fline || !c->fcol) {
+		remit__csv_close(c);
+		return NULL;
+	}
+	c->buf[0] = '\0';
+	return c;
+}
+
+/* Read the first bytes and decide: gzip (they stay in zin as compressed
+ * input) or plain (they move into the window). */
+static int start(remit__csv *c, remit_error *err)
+{
+	ssize_t got = src_read_full(c, c->zin, ZIN_SIZE, err);
+
+	if (got < 0)
+		return (int)got;
+	if (got >= 2 && c->zin[0] == 0x1f && c->zin[1] == 0x8b) {
+		if (inflateInit2(&c->z, 15 + 16) != Z_OK)
+			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
+		c->gz = true;
+		c->z.next_in = c->zin;
+		c->z.avail_in = (uInt)got;
+	} else {
+		memcpy(c->buf, c->zin, (size_t)got);
+		c->end = (size_t)got;
+		c->buf[c->end] = '\0';
+		free(c->zin);
+		c->zin = NULL;
+	}
+	return 0;
+}
+
+static int open_finish(remit__csv *c, remit__csv **out, remit_error *err)
+{
+	int rc = start(c, err);
+
+	if (rc < 0) {
+		remit__csv_close(c);
+		*out = NULL;
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
+{
+	struct stat st;
+	remit__csv *c = csv_new(path);
+
+	*out = NULL;
+	if (!c) {
+		set_error(err, REMIT_ENOMEM, path, 0, 0, "out of memory");
+		return REMIT_ENOMEM;
+	}
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0) {
+		set_error(err, REMIT_EDATA, path, 0, 0, "cannot open: %s", strerror(errno));
+		remit__csv_close(c);
+		return REMIT_EDATA;
+	}
+	if (fstat(c->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		set_error(err, REMIT_EDATA, path, 0, 0, "cannot open: %s", strerror(EISDIR));
+		remit__csv_close(c);
+		return REMIT_EDATA;
+	}
+	if (fstat(c->fd, &st) == 0 && S_ISREG(st.st_mode))
+		c->in_total = (uint64_t)st.st_size;
+	return open_finish(c, out, err);
+}
+
+int remit__csv_open_mem(const char *data, size_t len, const char *name, remit__csv **out,
+			remit_error *err)
+{
+	remit__csv *c = csv_new(name);
+
+	*out = NULL;
+	if (!c) {
+		set_error(err, REMIT_ENOMEM, name, 0, 0, "out of memory");
+		return REMIT_ENOMEM;
+	}
+	c->mem = (const uchar *)data;
+	c->mem_len = len;
+	c->in_total = len;
+	return open_finish(c, out, err);
+}
+
+/* ---- scanning ---------------------------------------------------------- */
+
+/* Byte classes.  Class 0 is an ordinary byte: the inner loops skip those. */
+enum { B_PLAIN, B_COMMA, B_LF, B_CR, B_QUOTE, B_NUL, B_HIGH };
+
+static const uchar class_plain[256] = {
+	[0] = B_NUL, [','] = B_COMMA, ['\n'] = B_LF, ['\r'] = B_CR, ['"'] = B_QUOTE,
+	[0x80 ... 0xff] = B_HIGH,
+};
+
+/* Inside quotes, comma and CR are data. */
+static const uchar class_quoted[256] = {
+	[0] = B_NUL, ['\n'] = B_LF, ['"'] = B_QUOTE, [0x80 ... 0xff] = B_HIGH,
+};
+
+/* How a field ended. */
+enum { T_COMMA, T_EOL, T_EOF, T_MORE };
+
+/* The state of one scan of one record. */
+struct scan {
+	remit__csv *c;
+	const uchar *p, *end;
+	const uchar *ls;        /* start of the current physical line */
+	uint64_t line;
+	unsigned eol;           /* length of the record's line end (0, 1, 2) */
+	size_t sp;              /* bytes of scratch used */
+	bool scratch_ready;
+	remit__csv_record *rec;
+};
+
+static uint32_t col_of(const struct scan *s, const uchar *p)
+{
+	return (uint32_t)(p - s->ls) + 1;
+}
+
+static void note_error(struct scan *s, uint64_t line, uint32_t col, const char *msg)
+{
+	if (s->rec->error)
+		return; /* the first one is reported */
+	s->rec->error = msg;
+	s->rec->error_line = line;
+	s->rec->error_col = col;
+}
+
+static void note_error_here(struct scan *s, const char *msg)
+{
+	note_error(s, s->line, col_of(s, s->p), msg);
+}
+
+/* Length of the valid UTF-8 sequence at p (2-4), 0 if invalid, -1 if it
+ * may be valid but runs past the window's end. */
+static int utf8_len(const uchar *p, const uchar *end)
+{
+	uchar c = p[0], lo = 0x80, hi = 0xbf;
+	int n;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	for (int i = 1; i < n; i++) {
+		if (p + i >= end)
+			return -1;
+		if (p[i] < lo || p[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/* A byte >= 0x80 at s->p: step over its sequence.  False: need more input. */
+static bool step_high(struct scan *s)
+{
+	int n = utf8_len(s->p, s->end);
+
+	if (n < 0 && !s->c->eof)
+		return false;
+	if (n <= 0) {
+		note_error_here(s, "invalid UTF-8");
+		n = 1;
+	}
+	s->p += n;
+	return true;
+}
+
+/* At a NUL: the sentinel (end of the window) or a NUL byte of the data.
+ * Returns T_EOF or T_MORE at the sentinel, T_COMMA (meaning: go on) after
+ * stepping over a data NUL. */
+static int step_nul(struct scan *s)
+{
+	if (s->p == s->end)
+		return s->c->eof ? T_EOF : T_MORE;
+	note_error_here(s, "NUL byte");
+	s->p++;
+	return T_COMMA;
+}
+
+/* At a CR outside quotes: a line end if LF follows or the input ends there.
+ * Returns T_EOL, T_MORE, or T_COMMA (meaning: a data byte, go on). */
+static int step_cr(struct scan *s)
+{
+	if (s->p + 1 < s->end) {
+		if (s->p[1] == '\n') {
+			s->eol = 2;
+			return T_EOL;
+		}
+		s->p++;
+		return T_COMMA;
+	}
+	if (!s->c->eof)
+		return T_MORE;
+	s->eol = 1;
+	return T_EOL;
+}
+
+/* An unquoted field from s->p up to its terminator (left at s->p). */
+static int scan_plain(struct scan *s, remit__str *out)
+{
+	const uchar *start = s->p;
+	int t;
+
+	for (;;) {
+		const uchar *p = s->p;
+		while (class_plain[*p] == B_PLAIN)
+			p++;
+		s->p = p;
+		switch (class_plain[*p]) {
+		case B_COMMA:
+			t = T_COMMA;
+			goto done;
+		case B_LF:
+			s->eol = 1;
+			t = T_EOL;
+			goto done;
+		case B_CR:
+			t = step_cr(s);
+			if (t == T_COMMA)
+				continue;
+			if (t == T_MORE)
+				return t;
+			goto done;
+		case B_QUOTE:
+			note_error_here(s, "quote inside an unquoted field");
+			s->p++;
+			continue;
+		case B_NUL:
+			t = step_nul(s);
+			if (t == T_COMMA)
+				continue;
+			if (t == T_MORE)
+				return t;
+			goto done;
+		default:
+			if (!step_high(s))
+				return T_MORE;
+			continue;
+		}
+	}
+done:
+	out->p = (const char *)start;
+	out->n = (uint32_t)(s->p - start);
+	return t;
+}
+
+/* Append bytes [from, to) to the scratch buffer (sized on first use in
+ * this scan to the window, which bounds what one record can need). */
+static bool scratch_put(struct scan *s, const uchar *from, const uchar *to)
+{
+	remit__csv *c = s->c;
+
+	if (!s->scratch_ready) {
+		if (c->scratch_cap < c->cap) {
+			char *ns = realloc(c->scratch, c->cap);
+			if (!ns)
+				return false;
+			c->scratch = ns;
+			c->scratch_cap = c->cap;
+		}
+		s->scratch_ready = true;
+	}
+	memcpy(c->scratch + s->sp, from, (size_t)(to - from));
+	s->sp += (size_t)(to - from);
+	return true;
+}
+
+/* After the closing quote of a quoted field: a separator, a line end, or
+ * the end of input is expected; anything else is reported and skipped up
+ * to the next separator. */
+static int after_quote(struct scan *s)
+{
+	remit__str junk;
+	int t;
+
+	switch (*s->p) {
+	case ',':
+		return T_COMMA;
+	case '\n':
+		s->eol = 1;
+		return T_EOL;
+	case '\r':
+		t = step_cr(s);
+		if (t != T_COMMA)
+			return t;
+		s->p--; /* a lone CR is text after the quote */
+		break;
+	case '\0':
+		if (s->p == s->end)
+			return s->c->eof ? T_EOF : T_MORE;
+		break;
+	}
+	note_error_here(s, "text after a closing quote");
+	return scan_plain(s, &junk);
+}
+
+/* A quoted field: s->p at its opening quote, which is at (fline, fcol). */
+static int scan_quoted(struct scan *s, remit__str *out, uint64_t fline, uint32_t fcol)
+{
+	const uchar *seg = s->p + 1; /* start of the bytes not yet copied */
+	size_t sp0 = s->sp;
+	bool escaped = false;
+	int t;
+
+	s->p++;
+	for (;;) {
+		const uchar *p = s->p;
+		while (class_quoted[*p] == B_PLAIN)
+			p++;
+		s->p = p;
+		switch (class_quoted[*p]) {
+		case B_QUOTE:
+			if (p + 1 == s->end && !s->c->eof)
+				return T_MORE;
+			if (p[1] != '"')
+				goto closed;
+			if (!scratch_put(s, seg, p + 1))
+				return -1;
+			escaped = true;
+			s->p = seg = p + 2;
+			continue;
+		case B_LF:
+			s->line++;
+			s->ls = ++s->p;
+			continue;
+		case B_NUL:
+			t = step_nul(s);
+			if (t == T_MORE)
+				return t;
+			if (t == T_EOF) {
+				note_error(s, fline, fcol, "unterminated quoted field");
+				goto unterminated;
+			}
+			continue;
+		default:
+			if (!step_high(s))
+				return T_MORE;
+			continue;
+		}
+	}
+closed:
+	t = T_COMMA;
+unterminated:
+	if (escaped) {
+		if (!scratch_put(s, seg, s->p))
+			return -1;
+		out->p = s->c->scratch + sp0;
+		out->n = (uint32_t)(s->sp - sp0);
+	} else {
+		out->p = (const char *)seg;
+		out->n = (uint32_t)(s->p - seg);
+	}
+	if (t == T_EOF)
+		return T_EOF;
+	s->p++;
+	return after_quote(s);
+}
+
+/* Skip the BOM (once) and blank lines at buf[pos]; they are consumed for
+ * good.  Returns T_COMMA when a record starts there, T_EOF, or T_MORE. */
+static int skip_blank(remit__csv *c)
+{
+	if (!c->bom_checked) {
+		if (c->end - c->pos < 3 && !c->eof)
+			return T_MORE;
+		if (c->end - c->pos >= 3 && memcmp(c->buf + c->pos, "\xef\xbb\xbf", 3) == 0)
+			c->pos += 3;
+		c->bom_checked = true;
+	}
+	for (;;) {
+		const uchar *p = c->buf + c->pos;
+		size_t left = c->end - c->pos;
+		if (left == 0)
+			return c->eof ? T_EOF : T_MORE;
+		if (*p == '\n') {
+			c->pos++;
+		} else if (*p == '\r') {
+			if (left == 1 && !c->eof)
+				return T_MORE;
+			if (left > 1 && p[1] != '\n')
+				return T_COMMA;
+			c->pos += left > 1 ? 2 : 1;
+		} else {
+			return T_COMMA;
+		}
+		c->line++;
+	}
+}
+
+/* Scan one record starting at buf[pos].  Returns 1 with *rec filled (pos
+ * and line moved past it), 0 if the window ends first (nothing consumed:
+ * refill and scan again), or a negative status. */
+static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
+{
+	struct scan s = {
+		.c = c, .p = c->buf + c->pos, .end = c->buf + c->end, .ls = c->buf + c->pos,
+		.line = c->line, .rec = rec,
+	};
+	uint32_t nf = 0;
+	int t;
+
+	rec->error = NULL;
+	rec->error_line = 0;
+	rec->error_col = 0;
+	for (;;) {
+		if (nf == REMIT__CSV_MAX_FIELDS)
+			return fatal(c, err, REMIT_EDATA, col_of(&s, s.p),
+				     "too many fields: more than %d", REMIT__CSV_MAX_FIELDS);
+		c->fline[nf] = s.line;
+		c->fcol[nf] = col_of(&s, s.p);
+		if (*s.p == '"')
+			t = scan_quoted(&s, &c->fields[nf], s.line, c->fcol[nf]);
+		else
+			t = scan_plain(&s, &c->fields[nf]);
+		if (t < 0)
+			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
+		if (t == T_MORE)
+			return 0;
+		nf++;
+		if (t != T_COMMA)
+			break;
+		s.p++;
+	}
+	size_t len = (size_t)(s.p - (c->buf + c->pos));
+	if (len > REMIT__CSV_MAX_RECORD)
+		return fatal(c, err, REMIT_EDATA, 1, "record too long: more than %u bytes",
+			     (unsigned)REMIT__CSV_MAX_RECORD);
+	rec->fields = c->fields;
+	rec->nfields = nf;
+	rec->line = c->line;
+	rec->field_line = c->fline;
+	rec->field_col = c->fcol;
+	rec->raw.p = (const char *)c->buf + c->pos;
+	rec->raw.n = (uint32_t)len;
+	c->pos += len + (t == T_EOL ? s.eol : 0);
+	c->line = s.line + (t == T_EOL);
+	return 1;
+}
+
+int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
+{
+	if (c->fail.status) {
+		if (err)
+			*err = c->fail;
+		return c->fail.status;
+	}
+	for (;;) {
+		int rc = skip_blank(c);
+		if (rc == T_EOF)
+			return 0;
+		if (rc == T_COMMA) {
+			rc = scan_record(c, rec, err);
+			if (rc != 0)
+				return rc;
+		}
+		rc = refill(c, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* ---- the rest ---------------------------------------------------------- */
+
+const char *remit__csv_name(const remit__csv *c)
+{
+	return c->name;
+}
+
+uint64_t remit__csv_bytes_done(const remit__csv *c)
+{
+	if (c->gz)
+		return c->in_done - c->z.avail_in;
+	return c->in_done - (c->end - c->pos);
+}
+
+uint64_t remit__csv_bytes_total(const remit__csv *c)
+{
+	return c->in_total;
+}
+
+void remit__csv_close(remit__csv *c)
+{
+	if (!c)
+		return;
+	if (c->gz)
+		inflateEnd(&c->z);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->name);
+	free(c->buf);
+	free(c->zin);
+	free(c->scratch);
+	free(c->fields);
+	free(c->fline);
+	free(c->fcol);
+	free(c);
+}

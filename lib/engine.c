@@ -1,0 +1,532 @@
+/*
+ * engine.c — one run: read the activity, offer each row to the modules in
+ * claim order, tally the lines, and let modules add organisation-level
+ * lines at the end.
+ *
+ *   reader ──► [pre-pass: per-patient rows, if a module asks] ──► claim ──►
+ *   module price ──► remit__emit ──► tallies (by payee, payer, module, kind)
+ *                                    and the caller's line callback
+ *
+ * Nothing is lost: every data row ends as rejected, unpriced (with a
+ * reason), priced, or covered, and the counts are checked to add up.
+ * Totals are exact sums of rounded lines.
+ */
+#include "engine.h"
+
+#include "activity.h"
+#include "patients.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A breakdown of money by name (payee, payer, module, kind). */
+typedef struct tally {
+	remit__strtab names;
+	remit__sum *sums;
+	uint32_t cap;
+} tally;
+
+struct remit__run {
+	const remit_regime *regime;
+	const remit_run_options *opt;
+	remit__ctx cx;
+	remit__strtab orgs;
+	tally by_payee, by_payer, by_module, by_kind;
+	remit__sum total;
+	remit_counts counts;
+	uint64_t lines;
+	const char *file;
+	/* the row being priced, for the line callback */
+	const remit__row *row;
+};
+
+struct remit_result {
+	remit_counts counts;
+	uint64_t lines;
+	bool balanced;
+	char *total;
+	struct {
+		size_t n;
+		char **names, **amounts;
+	} by[4];
+};
+
+/* ---- tallies ---------------------------------------------------------- */
+
+static void tally_add(tally *t, const char *s, size_t n, remit__num v, int scale)
+{
+	uint32_t id = remit__intern(&t->names, s, n);
+	if (id >= t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 64;
+		while (cap <= id)
+			cap *= 2;
+		t->sums = remit__xrealloc(t->sums, cap * sizeof *t->sums);
+		memset(t->sums + t->cap, 0, (cap - t->cap) * sizeof *t->sums);
+		t->cap = cap;
+	}
+	remit__sum_add(&t->sums[id], v, scale);
+}
+
+static void tally_free(tally *t)
+{
+	for (uint32_t i = 0; i < t->names.n; i++)
+		remit__sum_clear(&t->sums[i]);
+	free(t->sums);
+	remit__strtab_free(&t->names);
+}
+
+/* The sum over all names (for the balance check). */
+static void tally_total(const tally *t, remit__sum *out)
+{
+	for (uint32_t i = 0; i < t->names.n; i++)
+		remit__sum_add_sum(out, &t->sums[i]);
+}
+
+/* ---- what modules call ------------------------------------------------ */
+
+static void send_line(struct remit__run *run, const remit__pline *l)
+{
+	const remit_run_options *o = run->opt;
+	remit__ctx *cx = &run->cx;
+	char amount[REMIT__NUM_BUF], comp[REMIT_C_COUNT][REMIT__NUM_BUF];
+	char payer[256], payee[256], patient[256], activity[256];
+	remit_line out = {0};
+	remit__num_format(l->amount, run->regime->scale, amount, sizeof amount);
+	for (int c = 0; c < REMIT_C_COUNT; c++) {
+		if (remit__num_sign(l->comp[c]) == 0)
+			comp[c][0] = '\0';
+		else
+			remit__num_format_exact(l->comp[c], comp[c], sizeof comp[c]);
+		out.components[c] = comp[c];
+	}
+	snprintf(payer, sizeof payer, "%.*s", (int)l->payer.n, l->payer.p);
+	snprintf(payee, sizeof payee, "%.*s", (int)l->payee.n, l->payee.p);
+	snprintf(patient, sizeof patient, "%.*s", (int)l->patient.n, l->patient.p);
+	snprintf(activity, sizeof activity, "%.*s", (int)l->activity.n, l->activity.p);
+	out.regime = run->regime->name;
+	out.module = l->module->name;
+	out.kind = l->kind;
+	out.payer = payer;
+	out.payee = payee;
+	out.patient = patient;
+	out.activity = activity;
+	out.amount = amount;
+	out.basis = l->basis ? l->basis : "";
+	if (cx->trace)
+		remit__trace(cx, "line: %s %s pays %s %s (%s)", out.kind, payer, payee, amount,
+			     out.basis);
+	if (o && o->on_line)
+		o->on_line(o->ud, &out);
+}
+
+void remit__emit(remit__ctx *cx, const remit__pline *l)
+{
+	struct remit__run *run = cx->run;
+	int scale = run->regime->scale;
+	run->lines++;
+	remit__sum_add(&run->total, l->amount, scale);
+	tally_add(&run->by_payee, l->payee.p, l->payee.n, l->amount, scale);
+	tally_add(&run->by_payer, l->payer.p, l->payer.n, l->amount, scale);
+	tally_add(&run->by_module, l->module->name, strlen(l->module->name), l->amount, scale);
+	tally_add(&run->by_kind, l->kind, strlen(l->kind), l->amount, scale);
+	if (cx->trace || (run->opt && run->opt->on_line))
+		send_line(run, l);
+}
+
+remit__outcome remit__unpriced(remit__ctx *cx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cx->reason, sizeof cx->reason, fmt, ap);
+	va_end(ap);
+	return REMIT__UNPRICED;
+}
+
+void remit__trace(remit__ctx *cx, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	cx->trace(cx->trace_ud, buf);
+}
+
+const char *remit__fmt(remit__ctx *cx, remit__num v)
+{
+	char *b = cx->fmt[cx->fmt_next++ % 8];
+	remit__num_format_explain(v, 6, b, REMIT__NUM_BUF);
+	return b;
+}
+
+const char *remit__fmt_money(remit__ctx *cx, remit__num v)
+{
+	char *b = cx->fmt[cx->fmt_next++ % 8];
+	remit__num_format(v, cx->regime->scale, b, REMIT__NUM_BUF);
+	return b;
+}
+
+remit__num remit__round_line(remit__ctx *cx, remit__num exact)
+{
+	return remit__num_round(cx->pool, exact, cx->regime->scale, cx->regime->mode);
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+static struct remit__run *run_new(const remit_regime *r, const remit_run_options *opt)
+{
+	struct remit__run *run = remit__xcalloc(1, sizeof *run);
+	run->regime = r;
+	run->opt = opt;
+	run->cx.regime = r;
+	run->cx.pool = remit__numpool_new();
+	run->cx.orgs = &run->orgs;
+	run->cx.run = run;
+	run->cx.state = remit__xcalloc(r->nmodules + 1, sizeof *run->cx.state);
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->run_begin)
+			run->cx.state[i] = m->type->run_begin(m, &run->cx);
+	}
+	return run;
+}
+
+static void run_free(struct remit__run *run)
+{
+	const remit_regime *r = run->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->run_end)
+			m->type->run_end(m, run->cx.state[i]);
+	}
+	free(run->cx.state);
+	remit__numpool_free(run->cx.pool);
+	tally_free(&run->by_payee);
+	tally_free(&run->by_payer);
+	tally_free(&run->by_module);
+	tally_free(&run->by_kind);
+	remit__sum_clear(&run->total);
+	remit__strtab_free(&run->orgs);
+	free(run);
+}
+
+static void note(const remit_note_fn fn, void *ud, const char *file, uint64_t line,
+		 uint32_t column, remit__str id, const char *reason, remit__str raw)
+{
+	char idbuf[256];
+	snprintf(idbuf, sizeof idbuf, "%.*s", (int)id.n, id.p);
+	char *rawz = remit__xmalloc(raw.n + 1);
+	memcpy(rawz, raw.p, raw.n);
+	rawz[raw.n] = '\0';
+	remit_row_note n = {file, line, column, idbuf, reason, rawz};
+	fn(ud, &n);
+	free(rawz);
+}
+
+static bool in_valid(const remit__module *m, int64_t start)
+{
+	return !m->has_valid || (start >= m->valid_from && start <= m->valid_to);
+}
+
+static bool claims(const remit__module *m, remit__ctx *cx, const remit__row *row,
+		   const uint32_t *attr_map)
+{
+	if (!in_valid(m, row->f[REMIT__A_START].i))
+		return false;
+	if (m->type->claims)
+		return m->type->claims(m, cx, row);
+	return m->covers && remit__pred_eval(m->covers, row, attr_map);
+}
+
+/* Offer one valid row to the modules; returns the outcome and sets
+ * cx->reason for unpriced rows. */
+static remit__outcome offer(struct remit__run *run, const remit__row *row,
+			    const uint32_t *attr_map)
+{
+	const remit_regime *r = run->regime;
+	remit__ctx *cx = &run->cx;
+	int64_t start = row->f[REMIT__A_START].i;
+	if (r->has_period && (start < r->period_from || start > r->period_to)) {
+		char a[11], b[11];
+		remit__date_format(r->period_from, a);
+		remit__date_format(r->period_to, b);
+		REMIT__TRACE(cx, "start %.*s is outside the period %s to %s",
+			     (int)row->f[REMIT__A_START].s.n, row->f[REMIT__A_START].s.p, a, b);
+		return remit__unpriced(cx, "outside the period");
+	}
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (!claims(m, cx, row, attr_map)) {
+			if (cx->trace && !in_valid(m, start))
+				remit__trace(cx, "module %s: start is outside its valid range", m->name);
+			else
+				REMIT__TRACE(cx, "module %s (%s): does not claim the row", m->name,
+					     m->type->name);
+			continue;
+		}
+		REMIT__TRACE(cx, "module %s (%s): claims the row", m->name, m->type->name);
+		return m->type->price(m, cx, row);
+	}
+	return remit__unpriced(cx, "no module covers");
+}
+
+/* Read every row once; rejected rows are reported, valid ones priced. */
+static int main_pass(struct remit__run *run, remit__reader *rd, const uint32_t *attr_map,
+		     const char *only_id, bool *found, remit_error *err)
+{
+	const remit_run_options *o = run->opt;
+	remit__ctx *cx = &run->cx;
+	remit__row row;
+	remit__reject rej;
+	int rc;
+	while ((rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
+		run->counts.read++;
+		if (o && o->on_progress && (run->counts.read & 0xffff) == 0)
+			o->on_progress(o->ud, remit__reader_bytes_done(rd),
+				       remit__reader_bytes_total(rd), run->counts.read);
+		if (rc == REMIT__READ_REJECT) {
+			run->counts.rejected++;
+			if (only_id && remit__str_eq(rej.id, only_id) && cx->trace)
+				remit__trace(cx, "%s:%llu:%u: rejected: %s", rej.file,
+					     (unsigned long long)rej.line, rej.column, rej.reason);
+			if (o && o->on_reject)
+				note(o->on_reject, o->ud, rej.file, rej.line, rej.column, rej.id,
+				     rej.reason, rej.raw);
+			continue;
+		}
+		if (only_id) {
+			if (!remit__str_eq(row.f[REMIT__A_ID].s, only_id)) {
+				remit__numpool_reset(cx->pool);
+				continue;
+			}
+			*found = true;
+		}
+		run->row = &row;
+		remit__outcome out = offer(run, &row, attr_map);
+		remit__numpool_reset(cx->pool);
+		switch (out) {
+		case REMIT__PRICED:
+			run->counts.priced++;
+			break;
+		case REMIT__COVERED:
+			run->counts.covered++;
+			break;
+		case REMIT__UNPRICED:
+			run->counts.unpriced++;
+			REMIT__TRACE(cx, "unpriced: %s", cx->reason);
+			if (o && o->on_unpriced) {
+				remit__str raw = {NULL, 0};
+				note(o->on_unpriced, o->ud, remit__reader_name(rd), row.line, 0,
+				     row.f[REMIT__A_ID].s, cx->reason, raw);
+			}
+			break;
+		}
+		if (only_id)
+			break;
+	}
+	if (o && o->on_progress)
+		o->on_progress(o->ud, remit__reader_bytes_done(rd), remit__reader_bytes_total(rd),
+			       run->counts.read);
+	return rc < 0 ? rc : 0;
+}
+
+static void finish_modules(struct remit__run *run)
+{
+	const remit_regime *r = run->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->finish)
+			m->type->finish(m, &run->cx);
+		remit__numpool_reset(run->cx.pool);
+	}
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b, void *t)
+{
+	const remit__strtab *names = t;
+	return strcmp(names->strs[*(const uint32_t *)a], names->strs[*(const uint32_t *)b]);
+}
+
+static void result_breakdown(struct remit_result *res, int k, const tally *t, int scale)
+{
+	size_t n = t->names.n;
+	uint32_t *order = remit__xmalloc((n + 1) * sizeof *order);
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof *order, cmp_names, (void *)&t->names);
+	res->by[k].n = n;
+	res->by[k].names = remit__xcalloc(n + 1, sizeof(char *));
+	res->by[k].amounts = remit__xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		char buf[REMIT__NUM_BUF * 4];
+		res->by[k].names[i] = strdup(t->names.strs[order[i]]);
+		remit__sum_format(&t->sums[order[i]], scale, buf, sizeof buf);
+		res->by[k].amounts[i] = strdup(buf);
+	}
+	free(order);
+}
+
+static struct remit_result *result_new(struct remit__run *run)
+{
+	int scale = run->regime->scale;
+	struct remit_result *res = remit__xcalloc(1, sizeof *res);
+	char buf[REMIT__NUM_BUF * 4];
+	res->counts = run->counts;
+	res->lines = run->lines;
+	remit__sum_format(&run->total, scale, buf, sizeof buf);
+	res->total = strdup(buf);
+	result_breakdown(res, REMIT_BY_PAYEE, &run->by_payee, scale);
+	result_breakdown(res, REMIT_BY_PAYER, &run->by_payer, scale);
+	result_breakdown(res, REMIT_BY_MODULE, &run->by_module, scale);
+	result_breakdown(res, REMIT_BY_KIND, &run->by_kind, scale);
+	remit__sum payer = REMIT__SUM_INIT, payee = REMIT__SUM_INIT;
+	tally_total(&run->by_payer, &payer);
+	tally_total(&run->by_payee, &payee);
+	const remit_counts *c = &run->counts;
+	res->balanced = remit__sum_cmp(&payer, &run->total) == 0 &&
+			remit__sum_cmp(&payee, &run->total) == 0 &&
+			c->read == c->priced + c->covered + c->unpriced + c->rejected;
+	remit__sum_clear(&payer);
+	remit__sum_clear(&payee);
+	return res;
+}
+
+void remit_result_free(remit_result *res)
+{
+	if (!res)
+		return;
+	for (int k = 0; k < 4; k++) {
+		for (size_t i = 0; i < res->by[k].n; i++) {
+			free(res->by[k].names[i]);
+			free(res->by[k].amounts[i]);
+		}
+		free(res->by[k].names);
+		free(res->by[k].amounts);
+	}
+	free(res->total);
+	free(res);
+}
+
+void remit_result_counts(const remit_result *res, remit_counts *out)
+{
+	*out = res->counts;
+}
+
+const char *remit_result_total(const remit_result *res)
+{
+	return res->total;
+}
+
+size_t remit_result_size(const remit_result *res, remit_total_kind kind)
+{
+	return (unsigned)kind < 4 ? res->by[kind].n : 0;
+}
+
+int remit_result_entry(const remit_result *res, remit_total_kind kind, size_t i,
+		       const char **name, const char **amount)
+{
+	if ((unsigned)kind >= 4 || i >= res->by[kind].n)
+		return REMIT_EUSAGE;
+	*name = res->by[kind].names[i];
+	*amount = res->by[kind].amounts[i];
+	return REMIT_OK;
+}
+
+uint64_t remit_result_lines(const remit_result *res)
+{
+	return res->lines;
+}
+
+int remit_result_balanced(const remit_result *res)
+{
+	return res->balanced;
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+/* Open the activity file and match the regime's extra fields to it. */
+static int open_activity(const remit_regime *r, const char *path, remit__reader **rd,
+			 uint32_t **attr_map, remit_error *err)
+{
+	int rc = remit__reader_open(path, &remit__activity_schema, rd, err);
+	if (rc < 0)
+		return rc;
+	uint32_t ncols;
+	const remit__str *cols = remit__reader_attr_names(*rd, &ncols);
+	*attr_map = remit__xmalloc((r->attrs.n + 1) * sizeof **attr_map);
+	rc = remit__regime_bind(r, &remit__activity_schema, cols, ncols, path, *attr_map, NULL,
+				NULL, err);
+	if (rc < 0) {
+		remit__reader_close(*rd);
+		free(*attr_map);
+	}
+	return rc;
+}
+
+static bool needs_patients(const remit_regime *r)
+{
+	for (size_t i = 0; i < r->nmodules; i++)
+		if (r->modules[i]->per_patient && r->modules[i]->type->scan)
+			return true;
+	return false;
+}
+
+static int run_file(const remit_regime *r, const char *activity, const remit_run_options *opt,
+		    remit_text_fn trace, void *trace_ud, const char *only_id,
+		    remit_result **out, remit_error *err)
+{
+	remit__reader *rd;
+	uint32_t *attr_map;
+	if (!r || !activity || (!out && !only_id))
+		return REMIT_EUSAGE;
+	int rc = open_activity(r, activity, &rd, &attr_map, err);
+	if (rc < 0)
+		return rc;
+	struct remit__run *run = run_new(r, opt);
+	run->cx.attr_map = attr_map;
+	if (needs_patients(r))
+		rc = remit__patients_prepass(&run->cx, rd, attr_map, err);
+	run->cx.trace = trace;
+	run->cx.trace_ud = trace_ud;
+	bool found = false;
+	if (rc == 0)
+		rc = main_pass(run, rd, attr_map, only_id, &found, err);
+	if (rc == 0 && !only_id)
+		finish_modules(run);
+	if (rc == 0 && only_id && !found) {
+		rc = REMIT_ENOTFOUND;
+		memset(err, 0, sizeof *err);
+		err->status = rc;
+		snprintf(err->file, sizeof err->file, "%s", activity);
+		snprintf(err->message, sizeof err->message, "no valid row has id '%s'", only_id);
+	}
+	if (rc == 0 && out)
+		*out = result_new(run);
+	run_free(run);
+	remit__reader_close(rd);
+	free(attr_map);
+	return rc;
+}
+
+int remit_price_file(const remit_regime *r, const char *activity_path,
+		     const char *population_path, const remit_run_options *opt,
+		     remit_result **out, remit_error *err)
+{
+	remit_error scratch;
+	(void)population_path; /* no module of this version reads it */
+	return run_file(r, activity_path, opt, NULL, NULL, NULL, out, err ? err : &scratch);
+}
+
+int remit_explain(const remit_regime *r, const char *activity_path, const char *population_path,
+		  const char *activity_id, remit_text_fn out, void *ud, remit_error *err)
+{
+	remit_error scratch;
+	(void)population_path;
+	if (!activity_id || !out)
+		return REMIT_EUSAGE;
+	return run_file(r, activity_path, NULL, out, ud, activity_id, NULL, err ? err : &scratch);
+}

@@ -1,0 +1,61 @@
+/*
+ * engine.h — what a module may use while a run prices rows.
+ *
+ * The engine owns the run: reading, claiming, tallies and sinks.  A module
+ * sees a remit__ctx: a number pool for per-row intermediates (reset before
+ * every row, so big rationals cost no allocation in steady state), its own
+ * run state, interned organisation names, and calls to emit a line, say
+ * why a row cannot be priced, or (when `remit explain` is running) narrate
+ * a step.
+ */
+#ifndef REMIT_ENGINE_H
+#define REMIT_ENGINE_H
+
+#include "arena.h"
+#include "module.h"
+#include "regime.h"
+
+struct remit__ctx {
+	const struct remit_regime *regime;
+	remit__numpool *pool; /* per-row scratch */
+	void **state;         /* per module, by index: what run_begin returned */
+	remit__strtab *orgs;  /* organisations (payers, payees) */
+	const uint32_t *attr_map; /* predicate attributes → activity columns */
+	struct remit__run *run;
+	remit_text_fn trace; /* non-NULL while explaining */
+	void *trace_ud;
+	char reason[512];
+	char basis[768];
+	char fmt[8][REMIT__NUM_BUF];
+	unsigned fmt_next;
+};
+
+static inline void *remit__state(remit__ctx *cx, const remit__module *m)
+{
+	return cx->state[m->index];
+}
+
+/* Send a line to the run's tallies and sinks. */
+void remit__emit(remit__ctx *cx, const remit__pline *l);
+
+/* Record why the row cannot be priced; returns REMIT__UNPRICED. */
+remit__outcome remit__unpriced(remit__ctx *cx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Narrate one step of an explanation (only while cx->trace is set). */
+void remit__trace(remit__ctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define REMIT__TRACE(cx, ...)                                                                     \
+	do {                                                                                      \
+		if ((cx)->trace)                                                                  \
+			remit__trace((cx), __VA_ARGS__);                                          \
+	} while (0)
+
+/* Text of a value for messages and explanations, from a ring of 8 buffers:
+ * exact (remit__num_format_explain), or at the regime's scale. */
+const char *remit__fmt(remit__ctx *cx, remit__num v);
+const char *remit__fmt_money(remit__ctx *cx, remit__num v);
+
+/* Round a line's exact amount at the regime's scale and mode. */
+remit__num remit__round_line(remit__ctx *cx, remit__num exact);
+
+#endif

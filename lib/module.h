@@ -1,0 +1,117 @@
+/*
+ * module.h — the interface between the engine and a payment module.
+ *
+ * A module type is a static table of methods, versioned like SQLite's
+ * sqlite3_io_methods so it can grow without breaking older modules.  An
+ * instance (one entry of a regime's `modules:` list) is a struct that
+ * begins with remit__module and carries the module's compiled rules.
+ * Instances are immutable once the regime is loaded; everything a run
+ * changes lives in the run state the module creates in run_begin.
+ *
+ * Claiming: the engine offers each activity row to the instances in
+ * order.  An instance whose `valid` range holds the row's start and whose
+ * `claims` method says yes owns the row; `price` then pays it (or reports
+ * it unpriced with a reason, or covered by a budget).  The engine knows
+ * nothing else about any module.
+ */
+#ifndef REMIT_MODULE_H
+#define REMIT_MODULE_H
+
+#include "fields.h"
+#include "number.h"
+#include "predicate.h"
+#include "remit.h"
+#include "rules.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define REMIT__MODULE_VERSION 1
+
+typedef struct remit__module_type remit__module_type;
+typedef struct remit__ctx remit__ctx; /* engine.h: one run's pricing context */
+
+typedef struct remit__module {
+	const remit__module_type *type;
+	const char *name;
+	uint32_t index;     /* position in claim order */
+	remit__mark mark;   /* where the instance is defined */
+	bool has_valid;
+	int64_t valid_from, valid_to; /* days, inclusive */
+	const remit__pred *covers;    /* scope, if the module has one (for overlaps) */
+	bool per_patient;             /* set by parse: wants the per-patient pre-pass */
+} remit__module;
+
+/* One row as the per-patient pre-pass keeps it: 24 bytes. */
+typedef struct remit__prow {
+	uint32_t patient;  /* interned id */
+	uint32_t provider; /* interned id */
+	int32_t start, end;
+	uint32_t ordinal; /* data row number: index for per-row results */
+	uint8_t tag;
+} remit__prow;
+
+/* What price() did with a row. */
+typedef enum remit__outcome {
+	REMIT__PRICED,   /* paid by an activity line */
+	REMIT__COVERED,  /* paid for by a budget, block or episode */
+	REMIT__UNPRICED, /* owned but cannot be priced: reason in the context */
+} remit__outcome;
+
+/* A payment line as modules build it: amounts exact, strings borrowed. */
+typedef struct remit__pline {
+	const remit__module *module;
+	const char *kind; /* DATA.md component: "activity", "marginal", ... */
+	remit__str payer, payee, patient, activity;
+	remit__num amount;                /* rounded at the regime's scale */
+	remit__num comp[REMIT_C_COUNT];   /* exact parts; they sum to amount */
+	const char *basis;
+	remit__str pod; /* the activity's point of delivery, if any */
+} remit__pline;
+
+struct remit__module_type {
+	int version; /* REMIT__MODULE_VERSION */
+	const char *name;
+	/* Keys the module accepts besides `module`, `name` and `valid`. */
+	const remit__key *keys;
+
+	/* Build an instance from its mapping (keys already checked).  Report
+	 * problems through L; return NULL only if nothing usable was built. */
+	remit__module *(*parse)(remit__loader *L, const yaml_node_t *map);
+	/* Optional: resolve references to other instances once all exist. */
+	void (*link)(remit__module *m, remit__loader *L);
+
+	/* Does this instance own the row?  NULL: the `covers` predicate. */
+	bool (*claims)(const remit__module *m, remit__ctx *cx, const remit__row *row);
+
+	/* Optional per-run state (accumulators, per-patient results). */
+	void *(*run_begin)(const remit__module *m, remit__ctx *cx);
+	void (*run_end)(const remit__module *m, void *state);
+
+	/* Optional per-patient pre-pass.  scan() is called for every valid row
+	 * in file order and returns a tag (0 = not of interest); patient() is
+	 * then called once per patient with that patient's tagged rows ordered
+	 * by start date, end date and file order. */
+	uint8_t (*scan)(const remit__module *m, remit__ctx *cx, const remit__row *row);
+	void (*patient)(const remit__module *m, remit__ctx *cx, const remit__prow *rows,
+			size_t n);
+
+	/* Work out the line for a row this instance owns without emitting it
+	 * (also used by other modules to price subcontracted activity). */
+	remit__outcome (*quote)(const remit__module *m, remit__ctx *cx, const remit__row *row,
+				remit__pline *line);
+	/* Pay a row this instance owns: emit lines, return the outcome. */
+	remit__outcome (*price)(const remit__module *m, remit__ctx *cx, const remit__row *row);
+	/* After all rows: organisation-level lines. */
+	void (*finish)(const remit__module *m, remit__ctx *cx);
+
+	void (*free)(remit__module *m);
+};
+
+/* The built-in module types, and lookup by name. */
+extern const remit__module_type remit__tariff_module;
+const remit__module_type *remit__module_type_find(const char *name);
+/* Comma-separated names of all module types, for messages. */
+const char *remit__module_type_names(void);
+
+#endif

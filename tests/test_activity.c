@@ -1,0 +1,638 @@
+/*
+ * test_activity.c — header mapping, typing and validation of activity and
+ * population rows (DATA.md), duplicate ids and second passes.
+ *
+ * Most rows share one prefix of the required activity columns whose byte
+ * columns are easy to count by hand:
+ *
+ *   r1,p1,PRV,COM,EL,HRG,2024-04-01,...
+ *   1  4  7   11  15 18  22         33
+ */
+#include "activity.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HDR "id,patient,provider,commissioner,pod,code,start"
+#define ROW(id) id ",p1,PRV,COM,EL,HRG,2024-04-01" /* id: 2 bytes */
+#define PFX ROW("r1")
+#define D_2024_04_01 19814 /* days from 1970-01-01: 54 years, 13 leap days, +91 */
+
+#define FIX "fixtures/csv/"
+
+static remit__numpool *pool;
+
+static void setup(void)
+{
+	pool = remit__numpool_new();
+}
+
+static void teardown(void)
+{
+	remit__numpool_free(pool);
+}
+
+TestSuite(activity, .init = setup, .fini = teardown);
+TestSuite(population, .init = setup, .fini = teardown);
+
+static remit__reader *open_s(const char *text, const remit__schema *s)
+{
+	remit__reader *r = NULL;
+	remit_error err = {0};
+	int rc = remit__reader_open_mem(text, strlen(text), "a.csv", s, &r, &err);
+	cr_assert_eq(rc, 0, "open: %s (%lu:%lu)", err.message, err.line, err.column);
+	return r;
+}
+
+static remit__reader *open_a(const char *text)
+{
+	return open_s(text, &remit__activity_schema);
+}
+
+static void open_fails(const char *text, const remit__schema *s, const char *msg,
+		       unsigned long line, unsigned long col)
+{
+	remit__reader *r = (remit__reader *)1;
+	remit_error err = {0};
+	int rc = remit__reader_open_mem(text, strlen(text), "h.csv", s, &r, &err);
+	cr_assert_eq(rc, REMIT_EDATA, "open of \"%s\" should fail", text);
+	cr_assert_null(r);
+	cr_assert_eq(err.status, REMIT_EDATA);
+	cr_assert_str_eq(err.file, "h.csv");
+	cr_assert_str_eq(err.message, msg);
+	cr_assert_eq(err.line, line, "line %lu, expected %lu", err.line, line);
+	cr_assert_eq(err.column, col, "column %lu, expected %lu", err.column, col);
+}
+
+static void row_ok(remit__reader *r, remit__row *row)
+{
+	remit__reject rej = {0};
+	remit_error err = {0};
+	int rc = remit__reader_next(r, pool, row, &rej, &err);
+	cr_assert_eq(rc, REMIT__READ_ROW, "expected a row, got %d: %s (%llu:%u) %s", rc,
+		     rc == REMIT__READ_REJECT ? rej.reason : "", (unsigned long long)rej.line,
+		     rej.column, err.message);
+}
+
+static void rejected(remit__reader *r, uint64_t line, uint32_t col, const char *reason)
+{
+	remit__row row;
+	remit__reject rej = {0};
+	remit_error err = {0};
+	int rc = remit__reader_next(r, pool, &row, &rej, &err);
+	cr_assert_eq(rc, REMIT__READ_REJECT, "expected a reject \"%s\", got %d (%s)", reason, rc,
+		     err.message);
+	cr_assert_str_eq(rej.reason, reason);
+	cr_assert_str_eq(rej.file, remit__reader_name(r));
+	cr_assert_eq(rej.line, line, "line %llu, expected %llu", (unsigned long long)rej.line,
+		     (unsigned long long)line);
+	cr_assert_eq(rej.column, col, "column %u, expected %u (%s)", rej.column, col, reason);
+}
+
+static void at_eof(remit__reader *r)
+{
+	remit__row row;
+	remit__reject rej;
+	remit_error err = {0};
+	cr_assert_eq(remit__reader_next(r, pool, &row, &rej, &err), REMIT__READ_EOF);
+}
+
+static void str_is(remit__str s, const char *want)
+{
+	cr_assert(s.n == strlen(want) && memcmp(s.p, want, s.n) == 0, "\"%.*s\", expected \"%s\"",
+		  (int)s.n, s.p, want);
+}
+
+static void num_is(remit__num v, int64_t coef, int32_t exp)
+{
+	remit__num want = {coef, exp, NULL};
+	cr_assert_eq(remit__num_cmp(v, want), 0, "number differs from %lld e-%d", (long long)coef,
+		     exp);
+}
+
+/* One extra column after the prefix: the cell `val` of column `col` must be
+ * rejected at line 2, column 33 with `reason`. */
+static void one_bad(const char *col, const char *val, const char *reason)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), HDR ",%s\n" PFX ",%s\n", col, val);
+	remit__reader *r = open_a(text);
+	rejected(r, 2, 33, reason);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+/* ...and `val` must be accepted; its value (without the text) is returned. */
+static remit__val one_good(const char *col, const char *val)
+{
+	static char text[1024];
+	remit__row row;
+	snprintf(text, sizeof(text), HDR ",%s\n" PFX ",%s\n", col, val);
+	remit__reader *r = open_a(text);
+	row_ok(r, &row);
+	int f = remit__schema_find(&remit__activity_schema, col, strlen(col));
+	cr_assert_geq(f, 0);
+	remit__val v = row.f[f];
+	remit__reader_close(r); /* v.s is not used after this */
+	v.s.p = NULL;
+	return v;
+}
+
+/* ---- header ----------------------------------------------------------- */
+
+Test(activity, header_errors)
+{
+	const remit__schema *a = &remit__activity_schema;
+
+	open_fails("", a, "empty file: expected a header row", 1, 0);
+	open_fails("\n\r\n", a, "empty file: expected a header row", 1, 0);
+	open_fails("id,patient,provider,commissioner,pod,code\nx,y\n", a,
+		   "missing required column 'start'", 1, 0);
+	open_fails("ID,patient,provider,commissioner,pod,code,start\n", a,
+		   "missing required column 'id'", 1, 0);
+	open_fails("id,patient,pod,provider,commissioner,pod,code,start\n", a,
+		   "duplicate column 'pod'", 1, 38);
+	open_fails("id,x,patient,x,provider\n", a, "duplicate column 'x'", 1, 14);
+	open_fails("id,,patient,provider,commissioner,pod,code,start\n", a, "empty column name",
+		   1, 4);
+	open_fails(HDR ",\n", a, "empty column name", 1, 49);
+	open_fails("id,\"pat,x\n", a, "header: unterminated quoted field", 1, 4);
+	open_fails("id,pa\"t\n", a, "header: quote inside an unquoted field", 1, 6);
+}
+
+Test(activity, missing_file)
+{
+	remit__reader *r = (remit__reader *)1;
+	remit_error err = {0};
+
+	cr_assert_eq(remit__reader_open(FIX "nope.csv", &remit__activity_schema, &r, &err),
+		     REMIT_EDATA);
+	cr_assert_null(r);
+	cr_assert_str_eq(err.file, FIX "nope.csv");
+	cr_assert_str_eq(err.message, "cannot open: No such file or directory");
+}
+
+Test(activity, header_in_any_order_with_attributes)
+{
+	remit__reader *r = open_a("ward,start,code,pod,commissioner,provider,patient,id,note\n"
+				  "W1,2024-04-01,HRG,EL,COM,PRV,p1,r1,\"a, b\"\n");
+	uint32_t n;
+	const remit__str *names = remit__reader_attr_names(r, &n);
+	remit__row row;
+
+	cr_assert_eq(n, 2);
+	str_is(names[0], "ward");
+	str_is(names[1], "note");
+	cr_assert_str_eq(remit__reader_name(r), "a.csv");
+	row_ok(r, &row);
+	cr_assert_eq(row.nattrs, 2);
+	str_is(row.attrs[0], "W1");
+	str_is(row.attrs[1], "a, b");
+	str_is(row.f[REMIT__A_ID].s, "r1");
+	str_is(row.f[REMIT__A_PATIENT].s, "p1");
+	str_is(row.f[REMIT__A_PROVIDER].s, "PRV");
+	str_is(row.f[REMIT__A_COMMISSIONER].s, "COM");
+	str_is(row.f[REMIT__A_POD].s, "EL");
+	str_is(row.f[REMIT__A_CODE].s, "HRG");
+	cr_assert_eq(row.f[REMIT__A_START].i, D_2024_04_01);
+	cr_assert_eq(row.line, 2);
+	cr_assert_eq(row.ordinal, 0);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+/* ---- defaults and derived values ---------------------------------------- */
+
+Test(activity, defaults_when_columns_are_absent)
+{
+	remit__reader *r = open_a(HDR "\n" PFX "\n");
+	remit__row row;
+
+	row_ok(r, &row);
+	cr_assert_eq(row.nattrs, 0);
+	cr_assert(row.f[REMIT__A_END].present);
+	cr_assert_eq(row.f[REMIT__A_END].i, D_2024_04_01);
+	cr_assert_eq(row.f[REMIT__A_END].s.n, 0);
+	cr_assert(row.f[REMIT__A_LOS].present);
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 0);
+	cr_assert(row.f[REMIT__A_QUANTITY].present);
+	num_is(row.f[REMIT__A_QUANTITY].d, 1, 0);
+	cr_assert_not(row.f[REMIT__A_AGE].present);
+	cr_assert_not(row.f[REMIT__A_SEX].present);
+	cr_assert_not(row.f[REMIT__A_COST].present);
+	cr_assert_not(row.f[REMIT__A_DIAGNOSES].present);
+	cr_assert_eq(row.f[REMIT__A_DIAGNOSES].s.n, 0);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, all_columns_typed)
+{
+	remit__reader *r = open_a(HDR ",end,los,age,sex,diagnoses,procedures,flags,cost,quantity\n"
+				  ROW("r1") ",2024-04-04,3,67,F,E11.9|I10,W371,BPT_HIP,-12.50,2.5\n"
+				  ROW("r2") ",,,0,U,,,,0,1\n");
+	remit__row row;
+
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_END].i, D_2024_04_01 + 3);
+	str_is(row.f[REMIT__A_END].s, "2024-04-04");
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 3);
+	cr_assert_eq(row.f[REMIT__A_AGE].i, 67);
+	str_is(row.f[REMIT__A_SEX].s, "F");
+	str_is(row.f[REMIT__A_DIAGNOSES].s, "E11.9|I10");
+	cr_assert(row.f[REMIT__A_DIAGNOSES].present);
+	str_is(row.f[REMIT__A_PROCEDURES].s, "W371");
+	str_is(row.f[REMIT__A_FLAGS].s, "BPT_HIP");
+	num_is(row.f[REMIT__A_COST].d, -1250, 2);
+	cr_assert(row.f[REMIT__A_COST].present);
+	num_is(row.f[REMIT__A_QUANTITY].d, 25, 1);
+	str_is(row.f[REMIT__A_QUANTITY].s, "2.5");
+
+	row_ok(r, &row);
+	cr_assert_eq(row.line, 3);
+	cr_assert_eq(row.ordinal, 1);
+	cr_assert_eq(row.f[REMIT__A_END].i, D_2024_04_01);
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 0);
+	cr_assert(row.f[REMIT__A_AGE].present);
+	cr_assert_eq(row.f[REMIT__A_AGE].i, 0);
+	cr_assert(row.f[REMIT__A_COST].present);
+	num_is(row.f[REMIT__A_COST].d, 0, 0);
+	num_is(row.f[REMIT__A_QUANTITY].d, 1, 0);
+	cr_assert_not(row.f[REMIT__A_FLAGS].present);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, los_derived_and_checked)
+{
+	remit__reader *r = open_a(HDR ",end,los\n"
+				  ROW("r1") ",2024-04-04,\n"
+				  ROW("r2") ",2024-04-04,5\n"
+				  ROW("r3") ",,0\n"
+				  ROW("r4") ",,1\n"
+				  ROW("r5") ",2024-03-31,\n"
+				  ROW("r6") ",2025-04-01,365\n");
+	remit__row row;
+
+	row_ok(r, &row);
+	cr_assert(row.f[REMIT__A_LOS].present);
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 3);
+	cr_assert_eq(row.f[REMIT__A_LOS].s.n, 0);
+	/* PFX,2024-04-04,5: los at 33 + 11 */
+	rejected(r, 3, 44, "los: 5 disagrees with end − start = 3");
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 0);
+	rejected(r, 5, 34, "los: 1 disagrees with end − start = 0");
+	rejected(r, 6, 33, "end: before start");
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_LOS].i, 365);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+/* ---- each rule: exact reason, line and column --------------------------- */
+
+Test(activity, required_fields)
+{
+	remit__reader *r = open_a(HDR "\n"
+				  ",p1,PRV,COM,EL,HRG,2024-04-01\n"
+				  "r2,,PRV,COM,EL,HRG,2024-04-01\n"
+				  "r3,p1,,COM,EL,HRG,2024-04-01\n"
+				  "r4,p1,PRV,,EL,HRG,2024-04-01\n"
+				  "r5,p1,PRV,COM,,HRG,2024-04-01\n"
+				  "r6,p1,PRV,COM,EL,,2024-04-01\n"
+				  "r7,p1,PRV,COM,EL,HRG,\n"
+				  "r8,p1,PRV,COM,EL,HRG,\"\"\n");
+
+	rejected(r, 2, 1, "id: required");
+	rejected(r, 3, 4, "patient: required");
+	rejected(r, 4, 7, "provider: required");
+	rejected(r, 5, 11, "commissioner: required");
+	rejected(r, 6, 15, "pod: required");
+	rejected(r, 7, 18, "code: required");
+	rejected(r, 8, 22, "start: required");
+	rejected(r, 9, 22, "start: required");
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, dates)
+{
+	remit__reader *r = open_a(HDR ",end\n"
+				  "r1,p1,PRV,COM,EL,HRG,2024-02-30,\n"
+				  "r2,p1,PRV,COM,EL,HRG,2024-4-01,\n"
+				  "r3,p1,PRV,COM,EL,HRG,2023-02-29,\n"
+				  "r4,p1,PRV,COM,EL,HRG,2024-02-29,2024-02-29\n"
+				  "r5,p1,PRV,COM,EL,HRG,2024-04-01,01/04/2024\n");
+
+	rejected(r, 2, 22, "start: expected a date YYYY-MM-DD, got \"2024-02-30\"");
+	rejected(r, 3, 22, "start: expected a date YYYY-MM-DD, got \"2024-4-01\"");
+	rejected(r, 4, 22, "start: expected a date YYYY-MM-DD, got \"2023-02-29\"");
+	remit__row row;
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_START].i, D_2024_04_01 - 32);
+	rejected(r, 6, 33, "end: expected a date YYYY-MM-DD, got \"01/04/2024\"");
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, whole_numbers)
+{
+	one_bad("los", "-3", "los: expected a whole number ≥ 0, got \"-3\"");
+	one_bad("los", "+3", "los: expected a whole number ≥ 0, got \"+3\"");
+	one_bad("los", "3.0", "los: expected a whole number ≥ 0, got \"3.0\"");
+	one_bad("los", " 3", "los: expected a whole number ≥ 0, got \" 3\"");
+	one_bad("los", "99999999999999999999",
+		"los: expected a whole number ≥ 0, got \"99999999999999999999\"");
+	one_bad("age", "131", "age: expected a whole number 0–130, got \"131\"");
+	one_bad("age", "-1", "age: expected a whole number 0–130, got \"-1\"");
+	one_bad("age", "x", "age: expected a whole number 0–130, got \"x\"");
+	cr_assert_eq(one_good("age", "130").i, 130);
+	cr_assert_eq(one_good("age", "007").i, 7);
+	cr_assert_eq(one_good("los", "0").i, 0);
+}
+
+Test(activity, sex)
+{
+	one_bad("sex", "X", "sex: expected M, F or U, got \"X\"");
+	one_bad("sex", "m", "sex: expected M, F or U, got \"m\"");
+	one_bad("sex", "MF", "sex: expected M, F or U, got \"MF\"");
+	cr_assert(one_good("sex", "M").present);
+	cr_assert(one_good("sex", "U").present);
+	cr_assert_not(one_good("sex", "").present);
+}
+
+Test(activity, decimals)
+{
+	one_bad("quantity", "0", "quantity: expected a decimal number > 0, got \"0\"");
+	one_bad("quantity", "-1.5", "quantity: expected a decimal number > 0, got \"-1.5\"");
+	one_bad("quantity", "0.000", "quantity: expected a decimal number > 0, got \"0.000\"");
+	one_bad("quantity", "abc", "quantity: expected a decimal number, got \"abc\"");
+	one_bad("cost", "1e3", "cost: expected a decimal number, got \"1e3\"");
+	one_bad("cost", "\"1,000\"", "cost: expected a decimal number, got \"1,000\"");
+	one_bad("cost", "12%", "cost: expected a decimal number, got \"12%\"");
+	one_bad("cost", "1/3", "cost: expected a decimal number, got \"1/3\"");
+	num_is(one_good("cost", "-0.5").d, -5, 1);
+	num_is(one_good("quantity", "0.001").d, 1, 3);
+	remit__val big = one_good("cost", "123456789012345678901234567890.5");
+	cr_assert(big.present);
+	cr_assert_eq(remit__num_sign(big.d), 1);
+}
+
+Test(activity, lengths)
+{
+	char id[300], text[2048];
+	remit__row row;
+
+	memset(id, 'i', sizeof(id));
+	snprintf(text, sizeof(text), HDR "\n%.255s,p,v,c,EL,H,2024-04-01\n%.256s,p,v,c,EL,H,2024-04-01\n",
+		 id, id);
+	remit__reader *r = open_a(text);
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_ID].s.n, 255);
+	rejected(r, 3, 1, "id: longer than 255 bytes");
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, long_value_is_cut_in_the_reason)
+{
+	char val[200], want[200], text[1024];
+
+	memset(val, '9', 70);
+	strcpy(val + 70, "x");
+	snprintf(want, sizeof(want), "age: expected a whole number 0–130, got \"%.64s…\"", val);
+	snprintf(text, sizeof(text), HDR ",age\n" PFX ",%s\n", val);
+	remit__reader *r = open_a(text);
+	rejected(r, 2, 33, want);
+	remit__reader_close(r);
+}
+
+Test(activity, field_count)
+{
+	remit__reader *r = open_a(HDR ",end\n"
+				  ROW("r1") "\n"
+				  ROW("r2") ",2024-04-02,x\n"
+				  ROW("r3") ",2024-04-02\n");
+	remit__row row;
+
+	rejected(r, 2, 0, "expected 8 fields, got 7");
+	rejected(r, 3, 0, "expected 8 fields, got 9");
+	row_ok(r, &row);
+	cr_assert_eq(row.ordinal, 2);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, malformed_csv_rows_are_rejects)
+{
+	static const char text[] = HDR "\n"
+				   "r1,p\"1,PRV,COM,EL,HRG,2024-04-01\n"
+				   "r2,\"p\"2,PRV,COM,EL,HRG,2024-04-01\n"
+				   "r3,p3,PRV,COM,EL,HRG,2024-04-01\n"
+				   "r4,\"p\n4\xff\",PRV,COM,EL,HRG,2024-04-01\n"
+				   "r5,\"p5,PRV,COM,EL,HRG,2024-04-01\n";
+	remit__reader *r = open_a(text);
+	remit__row row;
+	remit__reject rej;
+	remit_error err = {0};
+
+	cr_assert_eq(remit__reader_next(r, pool, &row, &rej, &err), REMIT__READ_REJECT);
+	cr_assert_str_eq(rej.reason, "quote inside an unquoted field");
+	cr_assert_eq(rej.line, 2);
+	cr_assert_eq(rej.column, 5);
+	cr_assert_eq(rej.id.n, 0);
+	str_is(rej.raw, "r1,p\"1,PRV,COM,EL,HRG,2024-04-01");
+	rejected(r, 3, 7, "text after a closing quote");
+	row_ok(r, &row);
+	cr_assert_eq(row.ordinal, 2);
+	cr_assert_eq(row.line, 4);
+	rejected(r, 6, 2, "invalid UTF-8");
+	rejected(r, 7, 4, "unterminated quoted field");
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(activity, reject_carries_id_and_raw)
+{
+	remit__reader *r = open_a(HDR ",age\n" "r9,p1,PRV,COM,EL,HRG,2024-04-01,200\r\n");
+	remit__row row;
+	remit__reject rej;
+	remit_error err = {0};
+
+	cr_assert_eq(remit__reader_next(r, pool, &row, &rej, &err), REMIT__READ_REJECT);
+	str_is(rej.id, "r9");
+	str_is(rej.raw, "r9,p1,PRV,COM,EL,HRG,2024-04-01,200");
+	cr_assert_str_eq(rej.file, "a.csv");
+	remit__reader_close(r);
+}
+
+/* ---- duplicate ids and second passes ------------------------------------- */
+
+static const char dups[] = HDR ",age\n"
+			   "a,p1,PRV,COM,EL,HRG,2024-04-01,\n"
+			   "b,p1,PRV,COM,EL,HRG,2024-04-01,\n"
+			   "a,p2,PRV,COM,EL,HRG,2024-04-01,\n"
+			   "\n"
+			   "c,p1,PRV,COM,EL,HRG,2024-04-01,999\n"
+			   "c,p1,PRV,COM,EL,HRG,2024-04-01,\n"
+			   "b,\"p1\n\",PRV,COM,EL,HRG,2024-04-01,\n"
+			   "d,p1,PRV,COM,EL,HRG,2024-04-01,\n"
+			   "a,p1,PRV,COM,EL,HRG,2024-04-01,1\n";
+
+static void check_dups(remit__reader *r)
+{
+	remit__row row;
+
+	row_ok(r, &row);
+	cr_assert_eq(row.ordinal, 0);
+	row_ok(r, &row);
+	cr_assert_eq(row.ordinal, 1);
+	rejected(r, 4, 1, "id: duplicate of the row on line 2");
+	/* c's first row is rejected for its age, but its id counts */
+	rejected(r, 6, 32, "age: expected a whole number 0–130, got \"999\"");
+	rejected(r, 7, 1, "id: duplicate of the row on line 6");
+	rejected(r, 8, 1, "id: duplicate of the row on line 3");
+	row_ok(r, &row);
+	cr_assert_eq(row.ordinal, 6);
+	cr_assert_eq(row.line, 10);
+	rejected(r, 11, 1, "id: duplicate of the row on line 2");
+	at_eof(r);
+}
+
+Test(activity, duplicate_ids_and_rewind)
+{
+	remit__reader *r = open_a(dups);
+	remit_error err = {0};
+
+	check_dups(r);
+	cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+	check_dups(r);
+	cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+	check_dups(r);
+	remit__reader_close(r);
+}
+
+Test(activity, rewind_of_a_file)
+{
+	remit__reader *r = NULL;
+	remit_error err = {0};
+	int rc = remit__reader_open(FIX "activity.csv", &remit__activity_schema, &r, &err);
+	remit__row row;
+
+	cr_assert_eq(rc, 0, "%s", err.message);
+	cr_assert_str_eq(remit__reader_name(r), FIX "activity.csv");
+	for (int pass = 0; pass < 2; pass++) {
+		row_ok(r, &row);
+		str_is(row.f[REMIT__A_ID].s, "S1");
+		cr_assert_eq(row.f[REMIT__A_LOS].i, 4);
+		cr_assert_eq(row.ordinal, 0);
+		row_ok(r, &row);
+		str_is(row.f[REMIT__A_CODE].s, "WF01A");
+		cr_assert_eq(row.nattrs, 1);
+		str_is(row.attrs[0], "x");
+		rejected(r, 4, 1, "id: duplicate of the row on line 2");
+		at_eof(r);
+		cr_assert_eq(remit__reader_bytes_done(r), remit__reader_bytes_total(r));
+		cr_assert_gt(remit__reader_bytes_total(r), 0);
+		cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+	}
+	remit__reader_close(r);
+}
+
+/* Many distinct ids make the id set grow several times. */
+Test(activity, many_ids)
+{
+	enum { N = 20000 };
+	size_t cap = 64 + (size_t)N * 48, n = 0;
+	char *text = malloc(cap);
+	remit__row row;
+
+	n += (size_t)sprintf(text, HDR "\n");
+	for (int i = 0; i < N; i++)
+		n += (size_t)sprintf(text + n, "id%d,p,v,c,EL,H,2024-04-01\n", i);
+	n += (size_t)sprintf(text + n, "id%d,p,v,c,EL,H,2024-04-01\n", N / 2);
+	remit__reader *r = open_a(text);
+	for (int i = 0; i < N; i++)
+		row_ok(r, &row);
+	rejected(r, N + 2, 1, "id: duplicate of the row on line 10002");
+	at_eof(r);
+	remit__reader_close(r);
+	free(text);
+}
+
+/* ---- population --------------------------------------------------------- */
+
+#define PHDR "patient,practice,commissioner,from,to,age,sex,conditions,tier,need"
+
+Test(population, rows_and_defaults)
+{
+	remit__reader *r = open_s(PHDR ",ethnicity\n"
+				  "p1,G1,C1,2024-04-01,,45,F,diabetes|copd,T2,1.25,x\n"
+				  "p1,G1,C1,2024-04-01,2024-04-01,0,U,,,,\n",
+				  &remit__population_schema);
+	remit__row row;
+	uint32_t n;
+
+	remit__reader_attr_names(r, &n);
+	cr_assert_eq(n, 1);
+	row_ok(r, &row);
+	str_is(row.f[REMIT__P_PATIENT].s, "p1");
+	str_is(row.f[REMIT__P_PRACTICE].s, "G1");
+	str_is(row.f[REMIT__P_COMMISSIONER].s, "C1");
+	cr_assert_eq(row.f[REMIT__P_FROM].i, D_2024_04_01);
+	cr_assert_not(row.f[REMIT__P_TO].present);
+	cr_assert_eq(row.f[REMIT__P_AGE].i, 45);
+	str_is(row.f[REMIT__P_SEX].s, "F");
+	str_is(row.f[REMIT__P_CONDITIONS].s, "diabetes|copd");
+	str_is(row.f[REMIT__P_TIER].s, "T2");
+	num_is(row.f[REMIT__P_NEED].d, 125, 2);
+	str_is(row.attrs[0], "x");
+	row_ok(r, &row);
+	cr_assert(row.f[REMIT__P_TO].present);
+	cr_assert_eq(row.f[REMIT__P_TO].i, D_2024_04_01);
+	cr_assert(row.f[REMIT__P_NEED].present);
+	num_is(row.f[REMIT__P_NEED].d, 1, 0);
+	cr_assert_not(row.f[REMIT__P_TIER].present);
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(population, rules)
+{
+	/* p1,G1,C1,2024-04-01,  → `to` at 21 */
+	remit__reader *r = open_s(PHDR "\n"
+				  "p1,G1,C1,2024-04-01,2024-03-31,45,F,,,\n"
+				  "p1,G1,C1,2024-04-01,,,F,,,\n"
+				  "p1,G1,C1,2024-04-01,,45,,,,\n"
+				  "p1,G1,C1,2024-04-01,,131,M,,,\n"
+				  "p1,G1,C1,2024-04-01,,45,M,,,0\n"
+				  "p1,G1,C1,2024-13-01,,45,M,,,\n"
+				  "p1,,C1,2024-04-01,,45,M,,,\n"
+				  "p1,G1,C1,2024-04-01,,45,M,,\n",
+				  &remit__population_schema);
+
+	rejected(r, 2, 21, "to: before from");
+	rejected(r, 3, 22, "age: required");
+	rejected(r, 4, 25, "sex: required");
+	rejected(r, 5, 22, "age: expected a whole number 0–130, got \"131\"");
+	rejected(r, 6, 29, "need: expected a decimal number > 0, got \"0\"");
+	rejected(r, 7, 10, "from: expected a date YYYY-MM-DD, got \"2024-13-01\"");
+	rejected(r, 8, 4, "practice: required");
+	rejected(r, 9, 0, "expected 10 fields, got 9");
+	at_eof(r);
+	remit__reader_close(r);
+}
+
+Test(population, header_errors)
+{
+	const remit__schema *p = &remit__population_schema;
+
+	open_fails("patient,practice,commissioner,from,to,sex\n", p,
+		   "missing required column 'age'", 1, 0);
+	open_fails("patient,practice,commissioner,from,age,sex,from\n", p,
+		   "duplicate column 'from'", 1, 44);
+}
