@@ -923,3 +923,43 @@ Test(csv, record_too_long)
 	remit__csv_close(c);
 	free(text);
 }
+
+/* Quotes, escapes, CRLF and multi-byte UTF-8 placed at every offset around
+ * the first refill of the window (after the first 256 KiB read), so each
+ * byte of them is at some point the last byte in the window. */
+Test(csv, tricky_bytes_at_every_refill_offset)
+{
+	static const char tail[] = "\"a\"\"b\",c\r\n\"x\xe2\x82\xacy\",\"\"\r\nq\r";
+	const size_t at = 256u << 10;
+	char *text = malloc(at + 64 + sizeof(tail));
+
+	for (size_t pad = at - 24; pad <= at + 2; pad++) {
+		remit__csv_record r;
+		memset(text, 'p', pad - 1);
+		text[pad - 1] = '\n';
+		memcpy(text + pad, tail, sizeof(tail) - 1);
+		remit__csv *c = open_mem_n(text, pad + sizeof(tail) - 1);
+		next_ok(c, &r);
+		cr_assert_eq(r.fields[0].n, pad - 1);
+		next_ok(c, &r);
+		cr_assert_null(r.error, "pad %zu: %s", pad, r.error);
+		cr_assert_eq(r.line, 2);
+		cr_assert_eq(r.nfields, 2);
+		field_is(&r, 0, "a\"b");
+		field_is(&r, 1, "c");
+		pos_is(&r, 1, 2, 8);
+		next_ok(c, &r);
+		cr_assert_null(r.error, "pad %zu: %s", pad, r.error);
+		cr_assert_eq(r.line, 3);
+		field_is(&r, 0, "x\xe2\x82\xacy");
+		field_is(&r, 1, "");
+		pos_is(&r, 1, 3, 9); /* "x€y" is 7 bytes */
+		next_ok(c, &r);
+		cr_assert_eq(r.line, 4);
+		cr_assert_eq(r.nfields, 1);
+		field_is(&r, 0, "q");
+		at_eof(c);
+		remit__csv_close(c);
+	}
+	free(text);
+}

@@ -1,0 +1,492 @@
+/*
+ * test_tariff.c — the tariff module through the public API: the worked
+ * examples T1–T8 and the marginal-rate example of EXAMPLES.md, every step
+ * of the pricing order, organisation-level lines, and the reconciliation.
+ *
+ * Every expected amount is computed by hand in the comment beside it.
+ */
+#include "remit.h"
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXL 64
+
+typedef struct got {
+	int n, unpriced, rejected;
+	struct {
+		char activity[64], kind[32], payer[32], payee[32], amount[64], basis[512];
+		char comp[REMIT_C_COUNT][96];
+	} line[MAXL];
+	char reasons[MAXL][256];
+	remit_counts counts;
+	char total[64];
+	int balanced;
+} got;
+
+static void collect_line(void *ud, const remit_line *l)
+{
+	got *g = ud;
+	cr_assert(g->n < MAXL);
+	snprintf(g->line[g->n].activity, 64, "%s", l->activity);
+	snprintf(g->line[g->n].kind, 32, "%s", l->kind);
+	snprintf(g->line[g->n].payer, 32, "%s", l->payer);
+	snprintf(g->line[g->n].payee, 32, "%s", l->payee);
+	snprintf(g->line[g->n].amount, 64, "%s", l->amount);
+	snprintf(g->line[g->n].basis, 512, "%s", l->basis);
+	for (int c = 0; c < REMIT_C_COUNT; c++)
+		snprintf(g->line[g->n].comp[c], 96, "%s", l->components[c]);
+	g->n++;
+}
+
+static void collect_unpriced(void *ud, const remit_row_note *n)
+{
+	got *g = ud;
+	snprintf(g->reasons[g->unpriced++], 256, "%s: %s", n->activity, n->reason);
+}
+
+static void collect_reject(void *ud, const remit_row_note *n)
+{
+	got *g = ud;
+	(void)n;
+	g->rejected++;
+}
+
+static const char header[] =
+	"id,patient,provider,commissioner,pod,code,start,end,los,age,sex,diagnoses,procedures,"
+	"flags,quantity\n";
+
+/* Price `rows` (activity CSV without header) under regime `yaml`. */
+static void price(const char *yaml, const char *rows, got *g)
+{
+	memset(g, 0, sizeof *g);
+	char *csv = malloc(strlen(header) + strlen(rows) + 1);
+	strcpy(csv, header);
+	strcat(csv, rows);
+	char *path = remit_test_tmpfile(".csv", csv);
+	remit_regime *r;
+	remit_error err;
+	int rc = remit_regime_load_string(yaml, strlen(yaml), "test.yaml", NULL, NULL, &r, &err);
+	cr_assert_eq(rc, REMIT_OK, "regime: %s:%lu:%lu: %s", err.file, err.line, err.column,
+		     err.message);
+	remit_run_options opt = {.on_line = collect_line,
+				 .on_unpriced = collect_unpriced,
+				 .on_reject = collect_reject,
+				 .ud = g};
+	remit_result *res;
+	rc = remit_price_file(r, path, NULL, &opt, &res, &err);
+	cr_assert_eq(rc, REMIT_OK, "price: %s", err.message);
+	remit_result_counts(res, &g->counts);
+	snprintf(g->total, sizeof g->total, "%s", remit_result_total(res));
+	g->balanced = remit_result_balanced(res);
+	remit_result_free(res);
+	remit_regime_free(r);
+	unlink(path);
+	free(path);
+	free(csv);
+}
+
+static const char *amount_of(const got *g, const char *id)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->line[i].activity, id))
+			return g->line[i].amount;
+	return "(no line)";
+}
+
+static const char *line_of_kind(const got *g, const char *kind, const char *payee)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->line[i].kind, kind) && !strcmp(g->line[i].payee, payee))
+			return g->line[i].amount;
+	return "(no line)";
+}
+
+/* The regime of EXAMPLES.md's tariff table. */
+static const char regime_t[] =
+	"remit: 1\n"
+	"regime: T\n"
+	"period: {start: 2024-04-01, end: 2025-03-31}\n"
+	"rounding: {scale: %d, mode: half-up}\n"
+	"tables:\n"
+	"  mff: {key: provider, rows: {RJZ: 1.19117, RJ2: 1.184397, RX1: 1.202198, RK5: 1.0461}}\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, DC, NE, OPFA]\n"
+	"    prices:\n"
+	"      columns: [code, pod, price, trim, excess_day, short_stay_price]\n"
+	"      rows:\n"
+	"        - [HN12F, EL, 7251, '', '', '']\n"
+	"        - [HN12F, NE, 8942, 10, 300, 2683]\n"
+	"        - [HN12A, EL, 13900, 6, 320, '']\n"
+	"        - [HT12A, NE, 16447, 5, 250, '']\n"
+	"        - [WF01A, OPFA, 168, '', '', '']\n"
+	"    mff: {table: mff, default: 1}\n"
+	"    long_stay: {pods: [EL, NE]}\n"
+	"    short_stay: {pods: [NE], max_los: 1, min_age: 19}\n"
+	"    topups: [{name: spec-orth, when: flags has SPEC_ORTH, rate: 25%%}]\n"
+	"    uplifts: [{name: bpt-hip, when: flags has BPT_HIP, add: 1335}]\n";
+
+static char *regime_at_scale(int scale)
+{
+	static char buf[4096];
+	snprintf(buf, sizeof buf, regime_t, scale);
+	return buf;
+}
+
+static const char examples[] =
+	"T1,P1,RJZ,C01,EL,HN12F,2024-05-01,2024-05-03,2,67,F,,,,\n"
+	"T2,P2,RJ2,C01,NE,HN12F,2024-06-01,2024-06-15,14,60,M,,,,\n"
+	"T3,P3,RX1,C02,EL,HN12A,2024-07-01,2024-07-04,3,71,F,,,SPEC_ORTH,\n"
+	"T4,P4,RJZ,C01,NE,HT12A,2024-08-01,2024-08-09,8,82,F,,,SPEC_ORTH|BPT_HIP,\n"
+	"T5,P5,RYY,C02,NE,HN12F,2024-09-01,2024-09-02,1,45,M,,,,\n"
+	"T6,P6,RYY,C02,NE,HN12F,2024-09-03,2024-09-04,1,12,F,,,,\n"
+	"T7,P7,RJZ,C01,NE,HX99Z,2024-10-01,2024-10-03,2,50,M,,,,\n"
+	"T8,P8,RK5,C02,OPFA,WF01A,2024-12-02,,,44,F,,,,\n";
+
+Test(tariff, examples_t1_to_t8_at_scale_2)
+{
+	got g;
+	price(regime_at_scale(2), examples, &g);
+	/* 7251 × 1.19117 = 8637.17367 */
+	cr_assert_str_eq(amount_of(&g, "T1"), "8637.17");
+	/* (8942 + 4 × 300) × 1.184397 = 12012.154374 */
+	cr_assert_str_eq(amount_of(&g, "T2"), "12012.15");
+	/* 13900 × 1.25 × 1.202198 = 20888.19025 */
+	cr_assert_str_eq(amount_of(&g, "T3"), "20888.19");
+	/* ((16447 + 3 × 250) × 1.25 + 1335) × 1.19117 = 22831.25 × 1.19117 = 27195.9000625 */
+	cr_assert_str_eq(amount_of(&g, "T4"), "27195.90");
+	/* short stay: published price 2683 replaces 8942; MFF default 1 */
+	cr_assert_str_eq(amount_of(&g, "T5"), "2683.00");
+	/* age 12 < 19: full NE price */
+	cr_assert_str_eq(amount_of(&g, "T6"), "8942.00");
+	/* 168 × 1.0461 = 175.7448 */
+	cr_assert_str_eq(amount_of(&g, "T8"), "175.74");
+	cr_assert_str_eq(amount_of(&g, "T7"), "(no line)");
+	cr_assert_eq(g.unpriced, 1);
+	cr_assert_str_eq(g.reasons[0], "T7: no price for code HX99Z pod NE");
+	/* 8637.17 + 12012.15 + 20888.19 + 27195.90 + 2683.00 + 8942.00 + 175.74 */
+	cr_assert_str_eq(g.total, "80534.15");
+	cr_assert_eq(g.counts.read, 8);
+	cr_assert_eq(g.counts.priced, 7);
+	cr_assert_eq(g.counts.unpriced, 1);
+	cr_assert(g.balanced);
+}
+
+Test(tariff, examples_at_scale_0)
+{
+	got g;
+	price(regime_at_scale(0), examples, &g);
+	cr_assert_str_eq(amount_of(&g, "T1"), "8637"); /* T1b: 8637.17367 */
+	cr_assert_str_eq(amount_of(&g, "T8"), "176");  /* T8: 175.7448 */
+	cr_assert_str_eq(amount_of(&g, "T4"), "27196"); /* 27195.9000625 */
+}
+
+Test(tariff, t4_components_sum_to_the_amount)
+{
+	got g;
+	price(regime_at_scale(2), examples, &g);
+	int i = 0;
+	while (i < g.n && strcmp(g.line[i].activity, "T4"))
+		i++;
+	cr_assert_lt(i, g.n);
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_BASE], "16447");
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_LONG_STAY], "750");
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_TOPUPS], "4299.25");   /* 17197 × 0.25 */
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_UPLIFTS], "1335");
+	/* 22831.25 × 0.19117 = 4364.6500625 */
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_MARKET_FORCES], "4364.6500625");
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_ROUNDING], "-0.0000625");
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_SHORT_STAY], "");
+	cr_assert_str_eq(g.line[i].basis,
+			 "HT12A NE 16447.00 + 3×250.00 long stay; +25% top-ups; + 1335.00 bpt-hip; "
+			 "×MFF 1.19117");
+}
+
+Test(tariff, t5_short_stay_component_is_the_reduction)
+{
+	got g;
+	price(regime_at_scale(2), examples, &g);
+	int i = 0;
+	while (i < g.n && strcmp(g.line[i].activity, "T5"))
+		i++;
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_BASE], "8942");
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_SHORT_STAY], "-6259"); /* 2683 − 8942 */
+}
+
+/* A small regime with one price per pod, for the remaining rules. */
+static const char regime_rules[] =
+	"remit: 1\n"
+	"regime: R\n"
+	"period: {start: 2024-04-01, end: 2025-03-31}\n"
+	"rounding: {scale: 2, mode: half-up}\n"
+	"tables:\n"
+	"  mff: {key: provider, rows: {RA: 1.1}}\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, DC, NE, DRUG]\n"
+	"    prices:\n"
+	"      columns: [code, pod, price, short_stay]\n"
+	"      rows:\n"
+	"        - [A1, EL, 1000.00, '']\n"
+	"        - [A1, NE, 2000.00, 25%%]\n"
+	"        - [D1, DRUG, 10.10, '']\n"
+	"    pod_fallback: {DC: EL}\n"
+	"    mff: {table: mff}\n"
+	"    short_stay: {pods: [NE], max_los: 1}\n"
+	"    addons: [{name: chemo, field: procedures, prices: {X721: 363.00, X722: 311.00}}]\n"
+	"%s";
+
+static void price_rules(const char *extra, const char *rows, got *g)
+{
+	static char buf[8192];
+	snprintf(buf, sizeof buf, regime_rules, extra);
+	price(buf, rows, g);
+}
+
+Test(tariff, pod_fallback_uses_the_elective_price)
+{
+	got g;
+	price_rules("", "a,P1,RA,C1,DC,A1,2024-05-01,,,,,,,,\n", &g);
+	cr_assert_str_eq(amount_of(&g, "a"), "1100.00"); /* 1000 × 1.1 */
+	cr_assert(strstr(g.line[0].basis, "A1 EL 1000.00") != NULL);
+}
+
+Test(tariff, short_stay_rate_reduces_the_price)
+{
+	got g;
+	/* NE, los 0: 2000 × (1 − 25%) = 1500, × 1.1 = 1650 */
+	price_rules("", "a,P1,RA,C1,NE,A1,2024-05-01,,,,,,,,\n", &g);
+	cr_assert_str_eq(amount_of(&g, "a"), "1650.00");
+}
+
+Test(tariff, addons_add_per_matching_code_and_quantity_multiplies)
+{
+	got g;
+	price_rules("",
+		    "a,P1,RA,C1,EL,A1,2024-05-01,,,,,,X721|Z999|X722,,\n"
+		    "d,P2,RA,C1,DRUG,D1,2024-05-01,,,,,,,,2.5\n",
+		    &g);
+	/* (1000 + 363 + 311) × 1.1 = 1841.4 */
+	cr_assert_str_eq(amount_of(&g, "a"), "1841.40");
+	/* 10.10 × 1.1 × 2.5 = 27.775 → 27.78 (half-up) */
+	cr_assert_str_eq(amount_of(&g, "d"), "27.78");
+}
+
+Test(tariff, missing_mff_without_default_is_unpriced)
+{
+	got g;
+	price_rules("", "a,P1,RZ,C1,EL,A1,2024-05-01,,,,,,,,\n", &g);
+	cr_assert_eq(g.n, 0);
+	cr_assert_str_eq(g.reasons[0], "a: no market forces factor for provider RZ in table mff");
+}
+
+Test(tariff, outside_the_period_is_unpriced)
+{
+	got g;
+	price_rules("", "a,P1,RA,C1,EL,A1,2025-04-01,,,,,,,,\n", &g);
+	cr_assert_str_eq(g.reasons[0], "a: outside the period");
+}
+
+Test(tariff, rounding_after_a_named_step)
+{
+	got g;
+	/* D1: 10.10 × 1.1 = 11.11 → rounded after mff at scale 0 → 11; × 2.5 = 27.50 */
+	price_rules("    rounds: [{after: mff, scale: 0, mode: half-up}]\n",
+		    "d,P2,RA,C1,DRUG,D1,2024-05-01,,,,,,,,2.5\n", &g);
+	cr_assert_str_eq(amount_of(&g, "d"), "27.50");
+	/* components book each step's change: the rounding after mff is 11 − 11.11,
+	 * and the quantity step then adds 11 × 1.5 */
+	cr_assert_str_eq(g.line[0].comp[REMIT_C_ROUNDING], "-0.11");
+	cr_assert_str_eq(g.line[0].comp[REMIT_C_QUANTITY], "16.5");
+}
+
+static const char regime_readmit[] =
+	"remit: 1\n"
+	"regime: R\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, NE, OPFU]\n"
+	"    prices: {columns: [code, pod, price], rows: [[A1, EL, 1000], [A1, NE, 2000], [A1, OPFU, 100]]}\n"
+	"    readmission: {within: 30, pods: [NE], pay: %s}\n";
+
+Test(tariff, readmission_within_n_days_of_a_discharge)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, regime_readmit, "50%");
+	got g;
+	price(yaml,
+	      /* discharged 2024-05-10 */
+	      "e1,P1,RA,C1,EL,A1,2024-05-01,2024-05-10,,,,,,,\n"
+	      /* 30 days after the discharge: a readmission, paid 50% */
+	      "n1,P1,RA,C1,NE,A1,2024-06-09,2024-06-12,,,,,,,\n"
+	      /* 31 days after n1's discharge: not a readmission */
+	      "n2,P1,RA,C1,NE,A1,2024-07-13,2024-07-14,,,,,,,\n"
+	      /* same patient, other provider: not a readmission */
+	      "n3,P1,RB,C1,NE,A1,2024-07-15,2024-07-15,,,,,,,\n"
+	      /* other patient */
+	      "n4,P2,RA,C1,NE,A1,2024-06-01,2024-06-01,,,,,,,\n"
+	      /* outpatient follow-up is not a discharge: p1's OPFU on 06-20, NE 06-25 */
+	      "o1,P3,RA,C1,OPFU,A1,2024-06-20,,,,,,,,\n"
+	      "n5,P3,RA,C1,NE,A1,2024-06-25,2024-06-25,,,,,,,\n",
+	      &g);
+	cr_assert_str_eq(amount_of(&g, "n1"), "1000.00"); /* 2000 × 50% */
+	cr_assert_str_eq(amount_of(&g, "n2"), "2000.00"); /* 31 days after n1's discharge */
+	cr_assert_str_eq(amount_of(&g, "n3"), "2000.00");
+	cr_assert_str_eq(amount_of(&g, "n4"), "2000.00");
+	cr_assert_str_eq(amount_of(&g, "n5"), "2000.00");
+	int i = 0;
+	while (strcmp(g.line[i].activity, "n1"))
+		i++;
+	cr_assert_str_eq(g.line[i].comp[REMIT_C_READMISSION], "-1000");
+}
+
+Test(tariff, readmission_boundary_is_inclusive)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, regime_readmit, "0%");
+	got g;
+	price(yaml,
+	      "e1,P1,RA,C1,EL,A1,2024-05-01,2024-05-10,,,,,,,\n"
+	      "n1,P1,RA,C1,NE,A1,2024-06-10,2024-06-11,,,,,,,\n" /* 31 days: paid */
+	      "e2,P2,RA,C1,EL,A1,2024-05-01,2024-05-10,,,,,,,\n"
+	      "n2,P2,RA,C1,NE,A1,2024-06-09,2024-06-11,,,,,,,\n", /* 30 days: not paid */
+	      &g);
+	cr_assert_str_eq(amount_of(&g, "n1"), "2000.00");
+	cr_assert_str_eq(amount_of(&g, "n2"), "0.00");
+}
+
+static const char regime_marginal[] =
+	"remit: 1\n"
+	"regime: M\n"
+	"tables:\n"
+	"  ne_baseline: {key: provider, rows: {RA: 10000000.00}}\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, NE]\n"
+	"    prices: {columns: [code, pod, price], rows: [[BIG, NE, 6000000.00], [A1, EL, 1000.00]]}\n"
+	"    marginal: {pods: [NE], baseline: {table: ne_baseline}, rate: %s}\n"
+	"%s";
+
+Test(tariff, marginal_rate_above_baseline_mret)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_marginal, "70%", "");
+	got g;
+	price(yaml,
+	      "n1,P1,RA,C1,NE,BIG,2024-05-01,,,,,,,,\n"
+	      "n2,P2,RA,C1,NE,BIG,2024-05-02,,,,,,,,\n"
+	      "e1,P3,RA,C1,EL,A1,2024-05-02,,,,,,,,\n",
+	      &g);
+	/* NE value 12,000,000 − baseline 10,000,000 = 2,000,000 paid at 70%: −600,000 */
+	cr_assert_str_eq(line_of_kind(&g, "marginal", "RA"), "-600000.00");
+	/* 12,000,000 + 1,000 − 600,000 */
+	cr_assert_str_eq(g.total, "11401000.00");
+	cr_assert(g.balanced);
+
+	snprintf(yaml, sizeof yaml, regime_marginal, "30%", "");
+	price(yaml,
+	      "n1,P1,RA,C1,NE,BIG,2024-05-01,,,,,,,,\n"
+	      "n2,P2,RA,C1,NE,BIG,2024-05-02,,,,,,,,\n",
+	      &g);
+	cr_assert_str_eq(line_of_kind(&g, "marginal", "RA"), "-1400000.00");
+}
+
+Test(tariff, marginal_shared_between_commissioners)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_marginal, "70%", "");
+	got g;
+	price(yaml,
+	      "n1,P1,RA,C1,NE,BIG,2024-05-01,,,,,,,,\n"
+	      "n2,P2,RA,C2,NE,BIG,2024-05-02,,,,,,,,\n",
+	      &g);
+	/* −600,000 split in proportion to 6M : 6M */
+	int found = 0;
+	for (int i = 0; i < g.n; i++)
+		if (!strcmp(g.line[i].kind, "marginal")) {
+			cr_assert_str_eq(g.line[i].amount, "-300000.00");
+			found++;
+		}
+	cr_assert_eq(found, 2);
+}
+
+Test(tariff, no_marginal_line_at_or_below_baseline)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_marginal, "70%", "");
+	got g;
+	price(yaml, "n1,P1,RA,C1,NE,BIG,2024-05-01,,,,,,,,\n", &g);
+	cr_assert_str_eq(line_of_kind(&g, "marginal", "RA"), "(no line)");
+}
+
+Test(tariff, quality_percentage_of_the_module_total)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_marginal, "70%", "    quality: {rate: 1.25%}\n");
+	got g;
+	price(yaml,
+	      "n1,P1,RA,C1,NE,BIG,2024-05-01,,,,,,,,\n"
+	      "n2,P2,RA,C1,NE,BIG,2024-05-02,,,,,,,,\n"
+	      "e1,P3,RA,C1,EL,A1,2024-05-02,,,,,,,,\n",
+	      &g);
+	/* 1.25% × (12,001,000 − 600,000) = 1.25% × 11,401,000 = 142,512.50 */
+	cr_assert_str_eq(line_of_kind(&g, "quality", "RA"), "142512.50");
+	cr_assert_str_eq(g.total, "11543512.50");
+	cr_assert(g.balanced);
+}
+
+Test(tariff, two_year_versions_route_by_start_date)
+{
+	const char *yaml =
+		"remit: 1\n"
+		"regime: Y\n"
+		"modules:\n"
+		"  - module: tariff\n"
+		"    name: pbr-2023\n"
+		"    valid: {from: 2023-04-01, to: 2024-03-31}\n"
+		"    covers: pod == EL\n"
+		"    prices: {columns: [code, pod, price], rows: [[A1, EL, 900]]}\n"
+		"  - module: tariff\n"
+		"    name: pbr-2024\n"
+		"    valid: {from: 2024-04-01, to: 2025-03-31}\n"
+		"    covers: pod == EL\n"
+		"    prices: {columns: [code, pod, price], rows: [[A1, EL, 1000]]}\n";
+	got g;
+	price(yaml,
+	      "a,P1,RA,C1,EL,A1,2024-03-31,,,,,,,,\n"
+	      "b,P1,RA,C1,EL,A1,2024-04-01,,,,,,,,\n"
+	      "c,P1,RA,C1,EL,A1,2025-04-01,,,,,,,,\n",
+	      &g);
+	cr_assert_str_eq(amount_of(&g, "a"), "900.00");
+	cr_assert_str_eq(amount_of(&g, "b"), "1000.00");
+	cr_assert_str_eq(g.reasons[0], "c: no module covers");
+}
+
+Test(tariff, reconciliation_counts_every_row)
+{
+	got g;
+	price(regime_at_scale(2),
+	      "a,P1,RJZ,C01,EL,HN12F,2024-05-01,2024-05-03,2,67,F,,,,\n"
+	      "a,P1,RJZ,C01,EL,HN12F,2024-05-01,2024-05-03,2,67,F,,,,\n" /* duplicate id */
+	      "b,P1,RJZ,C01,EL,HN12F,2024-05-01,2024-05-03,5,67,F,,,,\n" /* los disagrees */
+	      "c,P1,RJZ,C01,AE,VB01Z,2024-05-01,,,,,,,,\n"               /* nobody covers */
+	      "d,P1,RJZ,C01,EL,HN12F,2023-05-01,,,,,,,,\n",              /* outside period */
+	      &g);
+	cr_assert_eq(g.counts.read, 5);
+	cr_assert_eq(g.counts.priced, 1);
+	cr_assert_eq(g.counts.rejected, 2);
+	cr_assert_eq(g.counts.unpriced, 2);
+	cr_assert_eq(g.counts.covered, 0);
+	cr_assert_eq(g.rejected, 2);
+	cr_assert_str_eq(g.total, "8637.17");
+	cr_assert(g.balanced);
+}
