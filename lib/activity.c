@@ -15,10 +15,11 @@
  * duplicate when its id's first row is another row; so the same file read
  * twice (after a rewind) gives the same rejects, the first row of an id
  * being found again as itself.  The set is open addressing over a
- * power-of-two table with a 32-bit hash tag per slot (so a probe touches a
- * string only when the tags agree); the ids are copied into an arena.
- * Every id is remembered, also one of a row rejected for another field:
- * two rows sharing an id are a fault of the file whichever is valid.
+ * power-of-two table of 16-byte slots with a 32-bit hash tag each (so a
+ * probe touches a string only when tag and length agree); the ids are
+ * copied into an arena.  Every id is remembered, also one of a row
+ * rejected for another field: two rows sharing an id are a fault of the
+ * file whichever is valid, and the duplicate is the reason reported.
  */
 #include "activity.h"
 #include "arena.h"
@@ -45,14 +46,21 @@ struct fspec {
 
 struct idrec {
 	uint64_t ordinal, line; /* of the first row with this id */
-	uint32_t len;
 	char s[];
+};
+
+/* 16 bytes: a probe reads one slot and touches a string only when the tag
+ * and length agree.  The tag is the hash's low half, which also places the
+ * slot, so growing the table never reads the strings. */
+struct idslot {
+	uint32_t tag;            /* low half of the hash */
+	uint32_t len;
+	const struct idrec *rec; /* NULL: empty slot */
 };
 
 struct idset {
 	remit__arena mem;
-	uint32_t *tags;       /* high half of the hash */
-	struct idrec **recs;  /* NULL: empty slot */
+	struct idslot *slots;
 	uint64_t mask, n;
 };
 
@@ -154,57 +162,61 @@ static bool fail_value(remit__reader *r, const remit__csv_record *rec, int f, co
 
 static void idset_grow(struct idset *s)
 {
-	uint64_t ncap = s->mask ? (s->mask + 1) * 2 : 1024, nmask = ncap - 1;
-	uint32_t *tags = remit__xcalloc(ncap, sizeof(*tags));
-	struct idrec **recs = remit__xcalloc(ncap, sizeof(*recs));
+	uint64_t ncap = s->slots ? (s->mask + 1) * 2 : 1024, nmask = ncap - 1;
 
-	for (uint64_t i = 0; s->recs && i <= s->mask; i++) {
-		struct idrec *e = s->recs[i];
-		if (!e)
+	struct idslot *slots = remit__xcalloc(ncap, sizeof(*slots));
+
+	for (uint64_t i = 0; s->slots && i <= s->mask; i++) {
+		struct idslot e = s->slots[i];
+		if (!e.rec)
 			continue;
-		uint64_t h = remit__hash(e->s, e->len), j = h & nmask;
-		while (recs[j])
+		uint64_t j = e.tag & nmask;
+		while (slots[j].rec)
 			j = (j + 1) & nmask;
-		recs[j] = e;
-		tags[j] = (uint32_t)(h >> 32);
+		slots[j] = e;
 	}
-	free(s->tags);
-	free(s->recs);
-	s->tags = tags;
-	s->recs = recs;
+	free(s->slots);
+	s->slots = slots;
 	s->mask = nmask;
 }
 
-/* The entry of id, added (as first seen at ordinal, line) if new. */
-static const struct idrec *idset_put(struct idset *s, remit__str id, uint64_t ordinal,
-				     uint64_t line)
+/* The table is far larger than the caches: fetch the slot where the probe
+ * for hash h starts while the rest of the row is typed. */
+static void idset_prefetch(struct idset *s, uint64_t h)
 {
-	if (!s->recs || (s->n + 1) * 4 > (s->mask + 1) * 3)
+	if (!s->slots || (s->n + 1) * 4 > (s->mask + 1) * 3)
 		idset_grow(s);
+	__builtin_prefetch(&s->slots[(uint32_t)h & s->mask]);
+}
 
-	uint64_t h = remit__hash(id.p, id.n), i = h & s->mask;
-	uint32_t tag = (uint32_t)(h >> 32);
-	struct idrec *e;
+/* The entry of id (hash h), added (as first seen at ordinal, line) if new;
+ * idset_prefetch(s, h) must have been called. */
+static const struct idrec *idset_put(struct idset *s, remit__str id, uint64_t h,
+				     uint64_t ordinal, uint64_t line)
+{
+	uint32_t tag = (uint32_t)h;
+	uint64_t i = tag & s->mask;
+	struct idslot *e;
+	struct idrec *rec;
 
-	for (; (e = s->recs[i]) != NULL; i = (i + 1) & s->mask)
-		if (s->tags[i] == tag && e->len == id.n && memcmp(e->s, id.p, id.n) == 0)
-			return e;
-	e = remit__alloc(&s->mem, sizeof(*e) + id.n);
-	e->ordinal = ordinal;
-	e->line = line;
+	for (; (e = &s->slots[i])->rec != NULL; i = (i + 1) & s->mask)
+		if (e->tag == tag && e->len == id.n && memcmp(e->rec->s, id.p, id.n) == 0)
+			return e->rec;
+	rec = remit__alloc(&s->mem, sizeof(*rec) + id.n);
+	rec->ordinal = ordinal;
+	rec->line = line;
+	memcpy(rec->s, id.p, id.n);
+	e->tag = tag;
 	e->len = id.n;
-	memcpy(e->s, id.p, id.n);
-	s->recs[i] = e;
-	s->tags[i] = tag;
+	e->rec = rec;
 	s->n++;
-	return e;
+	return rec;
 }
 
 static void idset_free(struct idset *s)
 {
 	remit__arena_free(&s->mem);
-	free(s->tags);
-	free(s->recs);
+	free(s->slots);
 }
 
 /* ---- the header -------------------------------------------------------- */
@@ -446,9 +458,11 @@ static bool type_field(remit__reader *r, const remit__csv_record *rec, int f,
 
 /* ---- whole rows -------------------------------------------------------- */
 
-static bool check_id(remit__reader *r, const remit__csv_record *rec, uint64_t ordinal)
+static bool check_id(remit__reader *r, const remit__csv_record *rec, uint64_t h,
+		     uint64_t ordinal)
 {
-	const struct idrec *first = idset_put(&r->ids, r->vals[REMIT__A_ID].s, ordinal, rec->line);
+	const struct idrec *first =
+		idset_put(&r->ids, r->vals[REMIT__A_ID].s, h, ordinal, rec->line);
 
 	if (first->ordinal == ordinal)
 		return true;
@@ -498,6 +512,17 @@ static bool finish_population(remit__reader *r, const remit__csv_record *rec)
 	return true;
 }
 
+static bool type_fields(remit__reader *r, const remit__csv_record *rec, int from,
+			remit__numpool *pool)
+{
+	for (int f = from; f < r->schema->nfields; f++)
+		if (!type_field(r, rec, f, pool))
+			return false;
+	return true;
+}
+
+_Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
+
 static bool check_row(remit__reader *r, const remit__csv_record *rec, uint64_t ordinal,
 		      remit__numpool *pool)
 {
@@ -506,13 +531,19 @@ static bool check_row(remit__reader *r, const remit__csv_record *rec, uint64_t o
 	if (rec->nfields != r->ncols)
 		return fail_at(r, rec->line, 0, "expected %" PRIu32 " fields, got %" PRIu32,
 			       r->ncols, rec->nfields);
-	for (int f = 0; f < r->schema->nfields; f++) {
-		if (!type_field(r, rec, f, pool))
-			return false;
-		if (r->activity && f == REMIT__A_ID && !check_id(r, rec, ordinal))
-			return false;
-	}
-	return r->activity ? finish_activity(r, rec) : finish_population(r, rec);
+	if (!r->activity)
+		return type_fields(r, rec, 0, pool) && finish_population(r, rec);
+	if (!type_field(r, rec, REMIT__A_ID, pool))
+		return false;
+	remit__str id = r->vals[REMIT__A_ID].s;
+	uint64_t h = remit__hash(id.p, id.n);
+	idset_prefetch(&r->ids, h);
+	bool ok = type_fields(r, rec, REMIT__A_ID + 1, pool);
+	/* The id is remembered even when another field is bad, and being a
+	 * duplicate is the reason reported first. */
+	if (!check_id(r, rec, h, ordinal))
+		return false;
+	return ok && finish_activity(r, rec);
 }
 
 static void fill_reject(remit__reader *r, const remit__csv_record *rec, remit__reject *rej)

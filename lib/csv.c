@@ -469,10 +469,10 @@ static int step_cr(struct scan *s)
 	return T_EOL;
 }
 
-/* An unquoted field from s->p up to its terminator (left at s->p). */
-static int scan_plain(struct scan *s, remit__str *out)
+/* The rest of an unquoted field that started at `start`, from a byte that
+ * is not ordinary at s->p. */
+static int scan_plain_slow(struct scan *s, remit__str *out, const uchar *start)
 {
-	const uchar *start = s->p;
 	int t;
 
 	for (;;) {
@@ -516,6 +516,26 @@ done:
 	out->p = (const char *)start;
 	out->n = (uint32_t)(s->p - start);
 	return t;
+}
+
+/* An unquoted field from s->p up to its terminator (left at s->p).  The
+ * common case, ordinary bytes up to a comma or LF, is handled inline. */
+static inline int scan_plain(struct scan *s, remit__str *out)
+{
+	const uchar *start = s->p, *p = start;
+
+	while (class_plain[*p] == B_PLAIN)
+		p++;
+	s->p = p;
+	if (*p == ',' || *p == '\n') {
+		out->p = (const char *)start;
+		out->n = (uint32_t)(p - start);
+		if (*p == ',')
+			return T_COMMA;
+		s->eol = 1;
+		return T_EOL;
+	}
+	return scan_plain_slow(s, out, start);
 }
 
 /* Append bytes [from, to) to the scratch buffer (sized on first use in
@@ -565,7 +585,7 @@ static int after_quote(struct scan *s)
 		break;
 	}
 	note_error_here(s, "text after a closing quote");
-	return scan_plain(s, &junk);
+	return scan_plain_slow(s, &junk, s->p);
 }
 
 /* A quoted field: s->p at its opening quote, which is at (fline, fcol). */

@@ -218,7 +218,8 @@ static void note(const remit_note_fn fn, void *ud, const char *file, uint64_t li
 	char idbuf[256];
 	snprintf(idbuf, sizeof idbuf, "%.*s", (int)id.n, id.p);
 	char *rawz = remit__xmalloc(raw.n + 1);
-	memcpy(rawz, raw.p, raw.n);
+	if (raw.n)
+		memcpy(rawz, raw.p, raw.n);
 	rawz[raw.n] = '\0';
 	remit_row_note n = {file, line, column, idbuf, reason, rawz};
 	fn(ud, &n);
@@ -492,6 +493,7 @@ static int run_file(const remit_regime *r, const char *activity, const remit_run
 		rc = remit__patients_prepass(&run->cx, rd, attr_map, err);
 	run->cx.trace = trace;
 	run->cx.trace_ud = trace_ud;
+	run->cx.detail = trace || (opt && opt->on_line);
 	bool found = false;
 	if (rc == 0)
 		rc = main_pass(run, rd, attr_map, only_id, &found, err);

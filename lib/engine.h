@@ -22,6 +22,7 @@ struct remit__ctx {
 	remit__strtab *orgs;  /* organisations (payers, payees) */
 	const uint32_t *attr_map; /* predicate attributes → activity columns */
 	struct remit__run *run;
+	bool detail;         /* lines are read (callback or trace): build basis texts */
 	remit_text_fn trace; /* non-NULL while explaining */
 	void *trace_ud;
 	char reason[512];

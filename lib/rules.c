@@ -77,17 +77,20 @@ static const char *scalar(const yaml_node_t *n, size_t *len)
 
 const char *remit__node_desc(const remit__loader *L, const yaml_node_t *n)
 {
-	size_t len;
-	const char *s = scalar(n, &len);
 	if (!n)
 		return "nothing";
 	if (n->type == YAML_MAPPING_NODE)
 		return "a mapping";
 	if (n->type == YAML_SEQUENCE_NODE)
 		return "a list";
+	size_t len = 0;
+	const char *s = scalar(n, &len);
+	if (!s)
+		return "nothing";
+	remit__arena *a = remit__loader_arena((remit__loader *)L);
 	if (len > 60)
-		return remit__sprintf(remit__loader_arena((remit__loader *)L), "\"%.57s...\"", s);
-	return remit__sprintf(remit__loader_arena((remit__loader *)L), "\"%.*s\"", (int)len, s);
+		return remit__sprintf(a, "\"%.57s...\"", s);
+	return remit__sprintf(a, "\"%.*s\"", (int)len, s);
 }
 
 static bool key_is(const yaml_node_t *k, const char *name)

@@ -783,6 +783,12 @@ typedef struct calc {
 } calc;
 
 static void basis(calc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The basis text is built only when someone will read it. */
+#define BASIS(c, ...)                                                                             \
+	do {                                                                                      \
+		if ((c)->cx->detail)                                                              \
+			basis((c), __VA_ARGS__);                                                  \
+	} while (0)
 static void basis(calc *c, const char *fmt, ...)
 {
 	size_t cap = sizeof c->cx->basis;
@@ -857,7 +863,7 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 			     (long long)los, (long long)t->short_max_los, amount_text(cx, p->ss_price),
 			     amount_text(cx, c->v));
 		add_comp(c, REMIT_C_SHORT_STAY, remit__num_sub(cx->pool, p->ss_price, c->v));
-		basis(c, " short stay %s", amount_text(cx, p->ss_price));
+		BASIS(c, " short stay %s", amount_text(cx, p->ss_price));
 		return;
 	}
 	if (short_stay && p->has_ss_rate) {
@@ -866,7 +872,7 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 			     (long long)t->short_max_los, pct_text(cx, p->ss_rate),
 			     remit__fmt(cx, c->v), remit__fmt(cx, cut));
 		add_comp(c, REMIT_C_SHORT_STAY, cut);
-		basis(c, " −%s short stay", pct_text(cx, p->ss_rate));
+		BASIS(c, " −%s short stay", pct_text(cx, p->ss_rate));
 		return;
 	}
 	if (short_stay)
@@ -887,7 +893,7 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 		     amount_text(cx, p->excess_day), remit__fmt(cx, add));
 	if (days > 0) {
 		add_comp(c, REMIT_C_LONG_STAY, add);
-		basis(c, " + %lld×%s long stay", (long long)days, amount_text(cx, p->excess_day));
+		BASIS(c, " + %lld×%s long stay", (long long)days, amount_text(cx, p->excess_day));
 	}
 }
 
@@ -909,7 +915,7 @@ static void apply_topups(calc *c, const remit__row *row)
 	REMIT__TRACE(cx, "  top-ups: %s × %s = %s", remit__fmt(cx, c->v), pct_text(cx, rate),
 		     remit__fmt(cx, add));
 	add_comp(c, REMIT_C_TOPUPS, add);
-	basis(c, "; +%s top-ups", pct_text(cx, rate));
+	BASIS(c, "; +%s top-ups", pct_text(cx, rate));
 }
 
 static void apply_uplifts(calc *c, const remit__row *row)
@@ -922,7 +928,7 @@ static void apply_uplifts(calc *c, const remit__row *row)
 			     hit ? amount_text(cx, r->value) : "no");
 		if (hit) {
 			add_comp(c, REMIT_C_UPLIFTS, r->value);
-			basis(c, "; + %s %s", amount_text(cx, r->value), r->name);
+			BASIS(c, "; + %s %s", amount_text(cx, r->value), r->name);
 		}
 	}
 	for (size_t i = 0; i < c->t->naddons; i++) {
@@ -936,7 +942,7 @@ static void apply_uplifts(calc *c, const remit__row *row)
 			REMIT__TRACE(cx, "  add-on %s: %.*s + %s", a->name, (int)code.n, code.p,
 				     amount_text(cx, a->prices[id]));
 			add_comp(c, REMIT_C_ADDONS, a->prices[id]);
-			basis(c, "; + %s %s %.*s", amount_text(cx, a->prices[id]), a->name,
+			BASIS(c, "; + %s %s %.*s", amount_text(cx, a->prices[id]), a->name,
 			      (int)code.n, code.p);
 		}
 	}
@@ -983,7 +989,7 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 	REMIT__TRACE(cx, "  base price: code %.*s pod %.*s%s → %s (%s)", (int)code.n, code.p,
 		     (int)pod.n, pod.p, pod.p == f[REMIT__A_POD].s.p ? "" : " (pod_fallback)",
 		     amount_text(cx, p->price), p->where);
-	basis(&c, "%.*s %.*s %s", (int)code.n, code.p, (int)pod.n, pod.p, amount_text(cx, p->price));
+	BASIS(&c, "%.*s %.*s %s", (int)code.n, code.p, (int)pod.n, pod.p, amount_text(cx, p->price));
 	round_after(&c, STEP_BASE);
 	apply_stay(&c, p, row);
 	round_after(&c, STEP_STAY);
@@ -997,7 +1003,7 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 		REMIT__TRACE(cx, "  market forces: %s × %s%s = %s", remit__fmt(cx, before),
 			     remit__fmt(cx, mff), mff_defaulted ? " (default)" : "",
 			     remit__fmt(cx, c.v));
-		basis(&c, "; ×MFF %s", remit__fmt(cx, mff));
+		BASIS(&c, "; ×MFF %s", remit__fmt(cx, mff));
 	}
 	round_after(&c, STEP_MFF);
 	remit__num q = f[REMIT__A_QUANTITY].d;
@@ -1006,7 +1012,7 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 		times(&c, REMIT_C_QUANTITY, q);
 		REMIT__TRACE(cx, "  quantity: %s × %s = %s", remit__fmt(cx, before),
 			     remit__fmt(cx, q), remit__fmt(cx, c.v));
-		basis(&c, "; ×%s quantity", remit__fmt(cx, q));
+		BASIS(&c, "; ×%s quantity", remit__fmt(cx, q));
 	}
 	round_after(&c, STEP_QUANTITY);
 	if (t->has_readmission && is_readmitted(remit__state(cx, m), row->ordinal)) {
@@ -1016,7 +1022,7 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 				 "provider: %s × %s = %s",
 			     (long long)t->readmit_within, remit__fmt(cx, before),
 			     pct_text(cx, t->readmit_pay), remit__fmt(cx, c.v));
-		basis(&c, "; readmission ×%s", pct_text(cx, t->readmit_pay));
+		BASIS(&c, "; readmission ×%s", pct_text(cx, t->readmit_pay));
 	}
 	remit__num exact = c.v, amount = remit__round_line(cx, exact);
 	REMIT__TRACE(cx, "  exact %s → %s (scale %d, %s)", remit__fmt(cx, exact),
