@@ -15,10 +15,10 @@ awk -v n="$n" 'BEGIN {
 		d = int(rand() * 330)
 		los = (pod == "EL" || pod == "NE") ? int(rand() * 15) : 0
 		# days since 2024-04-01, as a date (30-day months are enough here)
-		m = int(d / 28); day = d % 28 + 1
+		# dates within one month, so that los = end - start by construction
+		m = int(d / 28); day = int(rand() * (28 - los)) + 1
 		y = 2024; mm = m + 4; if (mm > 12) { mm -= 12; y = 2025 }
 		e = day + los; em = mm; ey = y
-		if (e > 28) { e -= 28; em = mm + 1; if (em > 12) { em = 1; ey = y + 1 } }
 		flags = rand() < 0.1 ? "SPEC_ORTH" : ""
 		if (code == "HT12A" && rand() < 0.5) flags = flags "|BPT_HIP"
 		printf "A%d,P%d,%s,%s,%s,%s,%04d-%02d-%02d,%04d-%02d-%02d,%d,%d,%s,M16.1,%s,%s\n",

@@ -878,12 +878,15 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 	if (short_stay)
 		REMIT__TRACE(cx, "  short stay applies but the price row gives no short-stay price "
 				 "or rate: not reduced");
+	else if (t->has_short && pod_in(&t->short_pods, pod) && los > t->short_max_los)
+		REMIT__TRACE(cx, "  short stay: not applied (los %lld > max_los %lld)", (long long)los,
+			     (long long)t->short_max_los);
+	else if (t->has_short && pod_in(&t->short_pods, pod) && !age->present)
+		REMIT__TRACE(cx, "  short stay: not applied (age unknown, min_age %lld)",
+			     (long long)t->short_min_age);
 	else if (t->has_short && pod_in(&t->short_pods, pod))
-		REMIT__TRACE(cx, "  short stay: not applied (los %lld, max %lld%s)", (long long)los,
-			     (long long)t->short_max_los,
-			     t->has_short_min_age ? (age->present ? ", or age below the minimum"
-								  : ", age unknown")
-						  : "");
+		REMIT__TRACE(cx, "  short stay: not applied (age %lld < min_age %lld)",
+			     (long long)age->i, (long long)t->short_min_age);
 	if (!pod_in(&t->long_pods, pod) || !p->has_long)
 		return;
 	int64_t days = los > p->trim ? los - p->trim : 0;
