@@ -94,16 +94,17 @@ static void set_error(remit_error *err, int status, const char *file, uint64_t l
 }
 
 /* Record a fatal error in the reader (so later calls repeat it) and in err. */
-static int fatal(remit__csv *c, remit_error *err, int status, uint32_t col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static int fatal_at(remit__csv *c, remit_error *err, int status, uint64_t line, uint32_t col,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static int fatal(remit__csv *c, remit_error *err, int status, uint32_t col, const char *fmt, ...)
+static int fatal_at(remit__csv *c, remit_error *err, int status, uint64_t line, uint32_t col,
+		    const char *fmt, ...)
 {
 	va_list ap;
 
 	c->fail.status = status;
 	snprintf(c->fail.file, sizeof(c->fail.file), "%s", c->name);
-	c->fail.line = (unsigned long)c->line;
+	c->fail.line = (unsigned long)line;
 	c->fail.column = col;
 	va_start(ap, fmt);
 	vsnprintf(c->fail.message, sizeof(c->fail.message), fmt, ap);
@@ -112,6 +113,9 @@ static int fatal(remit__csv *c, remit_error *err, int status, uint32_t col, cons
 		*err = c->fail;
 	return status;
 }
+
+/* ...at the line where the current record starts. */
+#define fatal(c, err, status, col, ...) fatal_at(c, err, status, (c)->line, col, __VA_ARGS__)
 
 /* ---- sources ----------------------------------------------------------- */
 
@@ -320,13 +324,15 @@ int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
 		remit__csv_close(c);
 		return REMIT_EDATA;
 	}
-	if (fstat(c->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		set_error(err, REMIT_EDATA, path, 0, 0, "cannot open: %s", strerror(EISDIR));
-		remit__csv_close(c);
-		return REMIT_EDATA;
+	if (fstat(c->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			set_error(err, REMIT_EDATA, path, 0, 0, "cannot open: %s", strerror(EISDIR));
+			remit__csv_close(c);
+			return REMIT_EDATA;
+		}
+		if (S_ISREG(st.st_mode))
+			c->in_total = (uint64_t)st.st_size;
 	}
-	if (fstat(c->fd, &st) == 0 && S_ISREG(st.st_mode))
-		c->in_total = (uint64_t)st.st_size;
 	return open_finish(c, out, err);
 }
 
@@ -361,8 +367,8 @@ static const uchar class_quoted[256] = {
 	[0] = B_NUL, ['\n'] = B_LF, ['"'] = B_QUOTE, [0x80 ... 0xff] = B_HIGH,
 };
 
-/* How a field ended. */
-enum { T_COMMA, T_EOL, T_EOF, T_MORE };
+/* How a field ended (T_ON: it has not, go on scanning it). */
+enum { T_COMMA, T_EOL, T_EOF, T_MORE, T_ON };
 
 /* The state of one scan of one record. */
 struct scan {
@@ -440,19 +446,19 @@ static bool step_high(struct scan *s)
 }
 
 /* At a NUL: the sentinel (end of the window) or a NUL byte of the data.
- * Returns T_EOF or T_MORE at the sentinel, T_COMMA (meaning: go on) after
- * stepping over a data NUL. */
+ * Returns T_EOF or T_MORE at the sentinel, T_ON after stepping over a NUL
+ * of the data. */
 static int step_nul(struct scan *s)
 {
 	if (s->p == s->end)
 		return s->c->eof ? T_EOF : T_MORE;
 	note_error_here(s, "NUL byte");
 	s->p++;
-	return T_COMMA;
+	return T_ON;
 }
 
 /* At a CR outside quotes: a line end if LF follows or the input ends there.
- * Returns T_EOL, T_MORE, or T_COMMA (meaning: a data byte, go on). */
+ * Returns T_EOL, T_MORE, or T_ON after stepping over a lone CR (data). */
 static int step_cr(struct scan *s)
 {
 	if (s->p + 1 < s->end) {
@@ -461,7 +467,7 @@ static int step_cr(struct scan *s)
 			return T_EOL;
 		}
 		s->p++;
-		return T_COMMA;
+		return T_ON;
 	}
 	if (!s->c->eof)
 		return T_MORE;
@@ -490,7 +496,7 @@ static int scan_plain_slow(struct scan *s, remit__str *out, const uchar *start)
 			goto done;
 		case B_CR:
 			t = step_cr(s);
-			if (t == T_COMMA)
+			if (t == T_ON)
 				continue;
 			if (t == T_MORE)
 				return t;
@@ -501,7 +507,7 @@ static int scan_plain_slow(struct scan *s, remit__str *out, const uchar *start)
 			continue;
 		case B_NUL:
 			t = step_nul(s);
-			if (t == T_COMMA)
+			if (t == T_ON)
 				continue;
 			if (t == T_MORE)
 				return t;
@@ -575,7 +581,7 @@ static int after_quote(struct scan *s)
 		return T_EOL;
 	case '\r':
 		t = step_cr(s);
-		if (t != T_COMMA)
+		if (t != T_ON)
 			return t;
 		s->p--; /* a lone CR is text after the quote */
 		break;
@@ -633,7 +639,7 @@ static int scan_quoted(struct scan *s, remit__str *out, uint64_t fline, uint32_t
 		}
 	}
 closed:
-	t = T_COMMA;
+	t = T_ON;
 unterminated:
 	if (escaped) {
 		if (!scratch_put(s, seg, s->p))
@@ -651,7 +657,7 @@ unterminated:
 }
 
 /* Skip the BOM (once) and blank lines at buf[pos]; they are consumed for
- * good.  Returns T_COMMA when a record starts there, T_EOF, or T_MORE. */
+ * good.  Returns T_ON when a record starts there, T_EOF, or T_MORE. */
 static int skip_blank(remit__csv *c)
 {
 	if (!c->bom_checked) {
@@ -672,10 +678,10 @@ static int skip_blank(remit__csv *c)
 			if (left == 1 && !c->eof)
 				return T_MORE;
 			if (left > 1 && p[1] != '\n')
-				return T_COMMA;
+				return T_ON;
 			c->pos += left > 1 ? 2 : 1;
 		} else {
-			return T_COMMA;
+			return T_ON;
 		}
 		c->line++;
 	}
@@ -698,8 +704,8 @@ static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
 	rec->error_col = 0;
 	for (;;) {
 		if (nf == REMIT__CSV_MAX_FIELDS)
-			return fatal(c, err, REMIT_EDATA, col_of(&s, s.p),
-				     "too many fields: more than %d", REMIT__CSV_MAX_FIELDS);
+			return fatal_at(c, err, REMIT_EDATA, s.line, col_of(&s, s.p),
+					"too many fields: more than %d", REMIT__CSV_MAX_FIELDS);
 		c->fline[nf] = s.line;
 		c->fcol[nf] = col_of(&s, s.p);
 		if (*s.p == '"')
@@ -742,7 +748,7 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 		int rc = skip_blank(c);
 		if (rc == T_EOF)
 			return 0;
-		if (rc == T_COMMA) {
+		if (rc == T_ON) {
 			rc = scan_record(c, rec, err);
 			if (rc != 0)
 				return rc;

@@ -396,6 +396,32 @@ Test(activity, lengths)
 	rejected(r, 3, 1, "id: longer than 255 bytes");
 	at_eof(r);
 	remit__reader_close(r);
+
+	snprintf(text, sizeof(text), HDR "\nr1,%.256s,v,c,EL,H,2024-04-01\n", id);
+	r = open_a(text);
+	rejected(r, 2, 4, "patient: longer than 255 bytes");
+	remit__reader_close(r);
+}
+
+Test(activity, list_lengths)
+{
+	enum { N = 65535 };
+	char *text = malloc(2 * N + 256);
+	int n = sprintf(text, HDR ",diagnoses\n" PFX ",");
+	remit__row row;
+
+	memset(text + n, 'E', N);
+	strcpy(text + n + N, "\n" ROW("r2") ",");
+	n += N + (int)strlen("\n" ROW("r2") ",");
+	memset(text + n, 'E', N + 1);
+	strcpy(text + n + N + 1, "\n");
+	remit__reader *r = open_a(text);
+	row_ok(r, &row);
+	cr_assert_eq(row.f[REMIT__A_DIAGNOSES].s.n, N);
+	rejected(r, 3, 33, "diagnoses: longer than 65535 bytes");
+	at_eof(r);
+	remit__reader_close(r);
+	free(text);
 }
 
 Test(activity, long_value_is_cut_in_the_reason)
