@@ -15,6 +15,9 @@
  * Rounding works on integer "units" of 10^-scale: the value times 10^scale
  * split into a quotient and a remainder, and the mode decides from the sign,
  * the remainder against half the divisor, and the parity of the quotient.
+ * remit__num_round and remit__sum_get give exp == scale whenever the units
+ * fit int64 (callers may read coef as units); otherwise they give a big
+ * value, as number.h says, even if another exp would have fit.
  */
 #include "number.h"
 
@@ -850,12 +853,12 @@ static int parse_big(const char *ip, size_t ni, const char *fp, size_t nf, int s
 	mpz_ui_pow_ui(mpq_denref(q), 10, nf + (size_t)shift);
 	mpq_canonicalize(q);
 	int rc = 0;
-	if (to_small(q, out))
-		rc = 0;
-	else if (!pool)
-		rc = REMIT__PARSE_ERANGE;
-	else
-		*out = remit__num_from_mpq(pool, q);
+	if (!to_small(q, out)) {
+		if (pool)
+			*out = remit__num_from_mpq(pool, q);
+		else
+			rc = REMIT__PARSE_ERANGE;
+	}
 	mpq_clear(q);
 	return rc;
 }

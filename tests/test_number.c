@@ -764,3 +764,56 @@ Test(number, sum_overflow)
 	remit__sum_clear(&h2);
 	remit__sum_clear(&s);
 }
+
+/* ---- steady state: no allocation ------------------------------------------ */
+
+static size_t nalloc;
+
+static void *count_alloc(size_t n)
+{
+	nalloc++;
+	return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t old, size_t n)
+{
+	(void)old;
+	nalloc++;
+	return realloc(p, n);
+}
+
+static void count_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+/* A row loop that needs fractions: once the pool has grown and its limbs
+ * are large enough, reset-and-reuse allocates nothing. */
+Test(number, steady_state_allocates_nothing)
+{
+	remit__numpool *consts = remit__numpool_new();
+	remit__num f = remit__num_keep(consts, N("182/365"));
+	remit__num tariff = N("1.19117");
+	void *(*oa)(size_t);
+	void *(*or)(void *, size_t, size_t);
+	void (*of)(void *, size_t);
+	mp_get_memory_functions(&oa, &or, &of);
+	mp_set_memory_functions(count_alloc, count_realloc, count_free);
+	remit__sum total = REMIT__SUM_INIT;
+	size_t before = 0;
+	for (int i = 0; i < 200; i++) {
+		if (i == 100)
+			before = nalloc;
+		remit__numpool_reset(pool);
+		/* big unless 7000 + i is a multiple of 73 */
+		remit__num v = mul(mul(remit__num_int(7000 + i), f), tariff);
+		v = rnd(v, 2, REMIT__HALF_UP);
+		cr_assert_null(v.big);
+		remit__sum_add(&total, v, 2);
+	}
+	cr_assert_eq(nalloc, before, "%zu allocations in the steady state", nalloc - before);
+	mp_set_memory_functions(oa, or, of);
+	remit__sum_clear(&total);
+	remit__numpool_free(consts);
+}
