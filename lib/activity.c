@@ -163,7 +163,6 @@ static bool fail_value(remit__reader *r, const remit__csv_record *rec, int f, co
 static void idset_grow(struct idset *s)
 {
 	uint64_t ncap = s->slots ? (s->mask + 1) * 2 : 1024, nmask = ncap - 1;
-
 	struct idslot *slots = remit__xcalloc(ncap, sizeof(*slots));
 
 	for (uint64_t i = 0; s->slots && i <= s->mask; i++) {
@@ -418,17 +417,15 @@ static bool type_field(remit__reader *r, const remit__csv_record *rec, int f,
 	const remit__field *fd = &r->schema->fields[f];
 	remit__val *v = &r->vals[f];
 	int32_t col = r->spec[f].col;
+	remit__str s = col >= 0 ? rec->fields[col] : empty_str;
 
-	v->s = col >= 0 ? rec->fields[col] : empty_str;
-	v->i = 0;
-	v->d = REMIT__NUM_ZERO;
-	v->present = false;
-	if (v->s.n == 0) {
+	*v = (remit__val){.s = s, .d = REMIT__NUM_ZERO};
+	if (s.n == 0) {
 		if (fd->required)
 			return fail_at(r, FIELD_POS(r, rec, f), "%s: required", fd->name);
 		return true;
 	}
-	if (v->s.n > r->spec[f].max_len)
+	if (s.n > r->spec[f].max_len)
 		return fail_at(r, FIELD_POS(r, rec, f), "%s: longer than %" PRIu32 " bytes",
 			       fd->name, r->spec[f].max_len);
 	switch (fd->type) {
@@ -437,7 +434,7 @@ static bool type_field(remit__reader *r, const remit__csv_record *rec, int f,
 			return false;
 		break;
 	case REMIT__T_DATE:
-		if (!remit__date_parse(v->s.p, v->s.n, &v->i))
+		if (!remit__date_parse(s.p, s.n, &v->i))
 			return fail_value(r, rec, f, "expected a date YYYY-MM-DD");
 		break;
 	case REMIT__T_DEC:

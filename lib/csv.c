@@ -129,7 +129,8 @@ static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 	if (c->fd < 0) {
 		size_t left = c->mem_len - c->mem_pos;
 		got = (ssize_t)(left < n ? left : n);
-		memcpy(dst, c->mem + c->mem_pos, (size_t)got);
+		if (got > 0) /* an empty buffer may be NULL */
+			memcpy(dst, c->mem + c->mem_pos, (size_t)got);
 		c->mem_pos += (size_t)got;
 	} else {
 		do

@@ -2,13 +2,14 @@
  * csv.h — a streaming RFC 4180 reader.
  *
  * Reads a file (plain, or gzip-compressed: detected by its magic bytes, not
- * its name) or a memory buffer through one fixed-size window that grows only
- * for a record longer than itself, so memory stays bounded for any file
- * size.  Records are returned as field slices into that window; a quoted
- * field with "" escapes is unescaped in place.  Comma separator, '"'
- * quoting, CRLF or LF line ends (mixed is fine), embedded commas and
- * newlines in quoted fields.  A UTF-8 byte-order mark before the header is
- * skipped.  No allocation per record.
+ * its name) or a memory buffer through one window that grows only for a
+ * record longer than itself, so memory stays bounded for any file size.
+ * Records are returned as field slices into that window; a field with ""
+ * escapes is unescaped into a scratch buffer, so `raw` is always the
+ * record's original bytes.  Comma separator, '"' quoting, CRLF or LF line
+ * ends (mixed is fine; a lone CR is data), embedded commas and newlines in
+ * quoted fields.  A UTF-8 byte-order mark before the header is skipped and
+ * not counted in columns.  No allocation per record.
  *
  * A record that breaks the quoting rules (a quote inside an unquoted field,
  * text after a closing quote, a quoted field still open at end of file) or

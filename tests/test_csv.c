@@ -341,6 +341,9 @@ Test(csv, empty_input)
 	c = open_mem("\xef\xbb\xbf\r\n\n");
 	at_eof(c);
 	remit__csv_close(c);
+	c = open_mem_n(NULL, 0);
+	at_eof(c);
+	remit__csv_close(c);
 }
 
 Test(csv, utf8_is_accepted)
