@@ -75,64 +75,79 @@ int remit_regime_scale(const remit_regime *r)
 
 /* ---- structural checks ---------------------------------------------- */
 
-/* Every node is reached once from the root: a node reached twice came from
- * an alias (libyaml shares aliased nodes), which we do not accept — it is
- * never needed in a rule file and is how alias bombs and cycles are made. */
-static bool walk(remit__loader *L, int index, int depth, unsigned char *seen)
+/* Aliases (*name) are never needed in a rule file and are how alias bombs
+ * and cycles are made, so they are refused.  libyaml's document API shares
+ * an aliased node and keeps no mark for the alias, so a separate parser
+ * reads the events first, to report each alias where it is written. */
+static void find_aliases(remit__loader *L)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)L->text, L->len);
+	while (yaml_parser_parse(&parser, &ev)) {
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_ALIAS_EVENT)
+			remit__rules_error_at(L, (remit__mark){L->file, ev.start_mark.line + 1,
+							       ev.start_mark.column + 1},
+					      "aliases (*name) are not supported in rule files");
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&parser);
+}
+
+/* Check every mapping for duplicate keys (which libyaml accepts silently)
+ * and for keys that are not plain scalars, and cap the nesting.  Each node
+ * is visited once: a node reached twice is shared through an alias, which
+ * find_aliases has reported. */
+static void walk(remit__loader *L, int index, int depth, unsigned char *seen)
 {
 	yaml_node_t *n = yaml_document_get_node(L->doc, index);
-	if (!n)
-		return true;
-	if (seen[index]) {
-		remit__rules_error(L, n, "aliases (*name) are not supported in rule files");
-		return false;
-	}
+	if (!n || seen[index])
+		return;
 	seen[index] = 1;
 	if (depth > REMIT__MAX_NESTING) {
 		remit__rules_error(L, n, "nesting deeper than %d levels", REMIT__MAX_NESTING);
-		return false;
+		return;
 	}
-	bool ok = true;
 	if (n->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *i = n->data.sequence.items.start;
-		     ok && i < n->data.sequence.items.top; i++)
-			ok = walk(L, *i, depth + 1, seen);
-	} else if (n->type == YAML_MAPPING_NODE) {
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-		     ok && p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
-			if (k && k->type != YAML_SCALAR_NODE) {
-				remit__rules_error(L, k, "expected a plain key, got %s",
-						   remit__node_desc(L, k));
-				ok = false;
+		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
+		     i++)
+			walk(L, *i, depth + 1, seen);
+		return;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+		if (k && k->type != YAML_SCALAR_NODE) {
+			remit__rules_error(L, k, "expected a plain key, got %s", remit__node_desc(L, k));
+			continue;
+		}
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; k && q < p; q++) {
+			yaml_node_t *e = yaml_document_get_node(L->doc, q->key);
+			if (e && e->type == YAML_SCALAR_NODE &&
+			    e->data.scalar.length == k->data.scalar.length &&
+			    memcmp(e->data.scalar.value, k->data.scalar.value,
+				   k->data.scalar.length) == 0) {
+				remit__rules_error(L, k, "duplicate key %s (first given on line %lu)",
+						   remit__node_desc(L, k),
+						   (unsigned long)e->start_mark.line + 1);
 				break;
 			}
-			for (yaml_node_pair_t *q = n->data.mapping.pairs.start; k && q < p; q++) {
-				yaml_node_t *e = yaml_document_get_node(L->doc, q->key);
-				if (e && e->data.scalar.length == k->data.scalar.length &&
-				    memcmp(e->data.scalar.value, k->data.scalar.value,
-					   k->data.scalar.length) == 0) {
-					remit__rules_error(L, k,
-							   "duplicate key %s (first given on line %lu)",
-							   remit__node_desc(L, k),
-							   (unsigned long)e->start_mark.line + 1);
-					ok = false;
-				}
-			}
-			ok = ok && walk(L, p->key, depth + 1, seen) &&
-			     walk(L, p->value, depth + 1, seen);
 		}
+		walk(L, p->value, depth + 1, seen);
 	}
-	return ok;
 }
 
-static bool check_tree(remit__loader *L)
+static void check_tree(remit__loader *L)
 {
 	size_t nodes = (size_t)(L->doc->nodes.top - L->doc->nodes.start);
 	unsigned char *seen = remit__xcalloc(nodes + 2, 1);
-	bool ok = walk(L, 1, 0, seen);
+	walk(L, 1, 0, seen);
 	free(seen);
-	return ok;
 }
 
 /* ---- files ----------------------------------------------------------- */
@@ -387,13 +402,20 @@ static const remit__key top_keys[] = {
 static const remit__key include_keys[] = {
 	{"remit", false}, {"include", false}, {"tables", false}, {NULL, false}};
 
+static void check_version(remit__loader *L, const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.length != 1 ||
+	    n->data.scalar.value[0] != '1')
+		remit__rules_error(L, n, "remit: expected 1 (the rule-file format version), got %s",
+				   remit__node_desc(L, n));
+}
+
 static void load_settings(remit__loader *L, const yaml_node_t *root)
 {
 	struct remit_regime *r = L->regime;
 	yaml_node_t *n = remit__cfg_get(L, root, "remit");
-	int64_t version;
 	if (n)
-		remit__cfg_int(L, n, "remit", 1, 1, &version);
+		check_version(L, n);
 	if ((n = remit__cfg_get(L, root, "regime")))
 		remit__cfg_str(L, n, "regime", &r->name);
 	if ((n = remit__cfg_get(L, root, "currency")))
@@ -408,6 +430,31 @@ static void load_settings(remit__loader *L, const yaml_node_t *root)
 			load_range(L, n, "valid", "from", "to", &r->valid_from, &r->valid_to);
 }
 
+static void syntax_error(remit__loader *L, const yaml_parser_t *parser)
+{
+	remit__mark m = {L->file, parser->problem_mark.line + 1, parser->problem_mark.column + 1};
+	remit__rules_error_at(L, m, "YAML syntax error: %s%s%s",
+			      parser->problem ? parser->problem : "malformed document",
+			      parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* A rule file is one YAML document: a second one (after "---") would be
+ * silently ignored, so it is an error. */
+static void no_second_document(remit__loader *L, yaml_parser_t *parser)
+{
+	yaml_document_t next;
+	if (!yaml_parser_load(parser, &next)) {
+		syntax_error(L, parser);
+		return;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&next);
+	if (root)
+		remit__rules_error_at(L, (remit__mark){L->file, next.start_mark.line + 1,
+						       next.start_mark.column + 1},
+				      "a rule file holds one YAML document; found a second one");
+	yaml_document_delete(&next);
+}
+
 static void load_doc(remit__loader *L, const char *text, size_t len, bool include)
 {
 	yaml_parser_t parser;
@@ -415,45 +462,48 @@ static void load_doc(remit__loader *L, const char *text, size_t len, bool includ
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		remit__mark m = {L->file, parser.problem_mark.line + 1,
-				 parser.problem_mark.column + 1};
-		remit__rules_error_at(L, m, "YAML syntax error: %s%s%s",
-				      parser.problem ? parser.problem : "malformed document",
-				      parser.context ? " " : "", parser.context ? parser.context : "");
+		L->file = L->file ? L->file : "";
+		syntax_error(L, &parser);
 		yaml_parser_delete(&parser);
 		return;
 	}
-	yaml_parser_delete(&parser);
-	yaml_document_t *outer = L->doc;
+	yaml_document_t *outer_doc = L->doc;
+	const char *outer_text = L->text;
+	size_t outer_len = L->len;
 	L->doc = &doc;
+	L->text = text;
+	L->len = len;
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root) {
 		remit__rules_error_at(L, (remit__mark){L->file, 1, 1},
 				      "empty file: expected a regime (remit: 1, regime: ..., modules: [...])");
-	} else if (check_tree(L) &&
-		   remit__cfg_keys(L, root, include ? include_keys : top_keys,
-				   include ? "included file" : "regime")) {
+	} else {
+		find_aliases(L);
+		check_tree(L);
+		no_second_document(L, &parser);
+		remit__cfg_keys(L, root, include ? include_keys : top_keys,
+				include ? "included file" : "regime");
 		yaml_node_t *n;
-		if ((n = remit__cfg_get(L, root, "include")))
-			load_includes(L, n);
-		if ((n = remit__cfg_get(L, root, "tables")))
-			load_tables(L, n);
-		if (!include) {
-			load_settings(L, root);
-			if ((n = remit__cfg_get(L, root, "modules")))
-				load_modules(L, n);
+		if (root->type == YAML_MAPPING_NODE) {
+			if ((n = remit__cfg_get(L, root, "include")))
+				load_includes(L, n);
+			if ((n = remit__cfg_get(L, root, "tables")))
+				load_tables(L, n);
+			if (include) {
+				if ((n = remit__cfg_get(L, root, "remit")))
+					check_version(L, n);
+			} else {
+				load_settings(L, root);
+				if ((n = remit__cfg_get(L, root, "modules")))
+					load_modules(L, n);
+			}
 		}
-	} else if (!include && root->type == YAML_MAPPING_NODE) {
-		/* Keys were wrong; still report what the modules say. */
-		yaml_node_t *n;
-		if ((n = remit__cfg_get(L, root, "tables")))
-			load_tables(L, n);
-		load_settings(L, root);
-		if ((n = remit__cfg_get(L, root, "modules")))
-			load_modules(L, n);
 	}
+	yaml_parser_delete(&parser);
 	yaml_document_delete(&doc);
-	L->doc = outer;
+	L->doc = outer_doc;
+	L->text = outer_text;
+	L->len = outer_len;
 }
 
 static struct remit_regime *regime_new(const char *file)
@@ -561,7 +611,7 @@ int remit__regime_bind(const remit_regime *r, const remit__schema *schema,
 			remit__pred_attr(ref->pred, j, &slot, &off);
 			if (map[slot] != UINT32_MAX)
 				continue;
-			remit__mark m = remit__predref_mark(ref, off);
+			remit__mark m = ref->attr_marks[j];
 			remit_error e = {.status = REMIT_ERULES, .line = m.line, .column = m.column};
 			char names[512];
 			snprintf(e.file, sizeof e.file, "%s", m.file);

@@ -13,14 +13,13 @@
 #include "predicate.h"
 #include "table.h"
 
-/* A compiled predicate and where its text starts, so that a field the data
- * file lacks can be reported at its position. */
+/* A compiled predicate, with the rule-file position of each attribute
+ * (non-DATA.md field) it names, so that a field the data file lacks can be
+ * reported where it was written. */
 typedef struct remit__predref {
 	remit__pred *pred;
 	const remit__schema *schema;
-	remit__mark mark; /* of the first character of the expression */
-	bool multiline;   /* block scalar: offsets are mapped by counting lines */
-	const char *text; /* the scalar as written (for offset → line:col) */
+	remit__mark *attr_marks; /* one per remit__pred_attr(pred, i) */
 } remit__predref;
 
 struct remit_regime {
@@ -53,8 +52,5 @@ const remit__module *remit__regime_module(const struct remit_regime *r, const ch
 int remit__regime_bind(const struct remit_regime *r, const remit__schema *schema,
 		       const remit__str *cols, uint32_t ncols, const char *data_name,
 		       uint32_t *map, remit_diag_fn diag, void *ud, remit_error *err);
-
-/* Map a byte offset inside a predicate's text to a file position. */
-remit__mark remit__predref_mark(const remit__predref *p, size_t offset);
 
 #endif

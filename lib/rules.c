@@ -273,51 +273,62 @@ bool remit__cfg_strlist(remit__loader *L, const yaml_node_t *n, const char *ctx,
 	return ok;
 }
 
-/* Where the predicate's text starts, so offsets map to file positions. */
-static remit__predref predref_make(remit__loader *L, remit__pred *p, const remit__schema *schema,
-				   const yaml_node_t *n)
+/* Byte offset in the source of 0-based (line, column), columns counting
+ * characters as libyaml does. */
+static size_t source_offset(const char *src, size_t len, size_t line, size_t column)
 {
-	remit__predref ref = {p, schema, remit__node_mark(L, n), false, NULL};
-	yaml_scalar_style_t st = n->data.scalar.style;
-	if (st == YAML_SINGLE_QUOTED_SCALAR_STYLE || st == YAML_DOUBLE_QUOTED_SCALAR_STYLE) {
-		ref.mark.column++;
-	} else if (st == YAML_LITERAL_SCALAR_STYLE || st == YAML_FOLDED_SCALAR_STYLE) {
-		/* Block scalar: the text starts on the next line; libyaml does not
-		 * say how far it is indented, so take the indentation of the node's
-		 * parent key plus two, the usual style. */
-		ref.multiline = true;
-		ref.text = remit__strndup(remit__loader_arena(L), (const char *)n->data.scalar.value,
-					  n->data.scalar.length);
-		ref.mark.line = n->start_mark.line + 2;
-		ref.mark.column = n->end_mark.column + 1;
-	}
-	return ref;
+	size_t i = 0;
+	for (size_t l = 0; l < line && i < len; i++)
+		if (src[i] == '\n')
+			l++;
+	for (size_t c = 0; c < column && i < len; c++)
+		do
+			i++;
+		while (i < len && ((unsigned char)src[i] & 0xc0) == 0x80);
+	return i;
 }
 
-static void predref_push(remit__loader *L, remit__predref ref)
+remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size_t offset)
 {
-	struct remit_regime *r = L->regime;
-	if (r->npreds == r->cap_preds) {
-		r->cap_preds = r->cap_preds ? r->cap_preds * 2 : 16;
-		r->preds = remit__xrealloc(r->preds, r->cap_preds * sizeof *r->preds);
-	}
-	r->preds[r->npreds++] = ref;
-}
-
-remit__mark remit__predref_mark(const remit__predref *p, size_t offset)
-{
-	remit__mark m = p->mark;
-	if (!p->multiline) {
-		m.column += offset;
+	remit__mark m = remit__node_mark(L, n);
+	if (!L->text || !n || n->type != YAML_SCALAR_NODE)
 		return m;
+	const char *src = L->text, *v = (const char *)n->data.scalar.value;
+	size_t vlen = n->data.scalar.length;
+	size_t j = source_offset(src, L->len, n->start_mark.line, n->start_mark.column);
+	size_t end = source_offset(src, L->len, n->end_mark.line, n->end_mark.column);
+	switch (n->data.scalar.style) {
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		j++; /* the opening quote */
+		break;
+	case YAML_LITERAL_SCALAR_STYLE:
+	case YAML_FOLDED_SCALAR_STYLE:
+		while (j < end && src[j] != '\n') /* the header line: | or > */
+			j++;
+		break;
+	default:
+		break;
 	}
-	size_t line_start = 0;
-	for (size_t i = 0; i < offset && p->text[i]; i++)
-		if (p->text[i] == '\n') {
-			m.line++;
-			line_start = i + 1;
-		}
-	m.column = p->mark.column + (offset - line_start);
+	/* Walk value and source together: the value is the source less quotes,
+	 * escapes' backslashes, indentation, and line breaks folded to spaces. */
+	for (size_t i = 0; i < offset && i < vlen && j < end;) {
+		if (src[j] == v[i] || (v[i] == ' ' && (src[j] == '\n' || src[j] == '\r')))
+			i++;
+		j++;
+	}
+	while (j < end && (src[j] == ' ' || src[j] == '\n' || src[j] == '\r' || src[j] == '\\') &&
+	       offset < vlen && src[j] != v[offset])
+		j++;
+	size_t line_start = j;
+	while (line_start > 0 && src[line_start - 1] != '\n')
+		line_start--;
+	m.line = 1;
+	for (size_t k = 0; k < line_start; k++)
+		m.line += src[k] == '\n';
+	m.column = 1;
+	for (size_t k = line_start; k < j; k++)
+		m.column += ((unsigned char)src[k] & 0xc0) != 0x80;
 	return m;
 }
 
@@ -336,11 +347,24 @@ bool remit__cfg_pred(remit__loader *L, const yaml_node_t *n, const char *ctx,
 		schema == &remit__population_schema ? &L->regime->pattrs : &L->regime->attrs;
 	remit__pred *p = NULL;
 	if (remit__pred_compile(s, len, schema, attrs, &p, &off, msg, sizeof msg) < 0) {
-		remit__predref where = predref_make(L, NULL, schema, n);
-		remit__rules_error_at(L, remit__predref_mark(&where, off), "%s: %s", ctx, msg);
+		remit__rules_error_at(L, remit__value_mark(L, n, off), "%s: %s", ctx, msg);
 		return false;
 	}
-	predref_push(L, predref_make(L, p, schema, n));
+	struct remit_regime *r = L->regime;
+	if (r->npreds == r->cap_preds) {
+		r->cap_preds = r->cap_preds ? r->cap_preds * 2 : 16;
+		r->preds = remit__xrealloc(r->preds, r->cap_preds * sizeof *r->preds);
+	}
+	remit__predref *ref = &r->preds[r->npreds++];
+	size_t na = remit__pred_nattrs(p);
+	ref->pred = p;
+	ref->schema = schema;
+	ref->attr_marks = remit__alloc(remit__loader_arena(L), (na + 1) * sizeof *ref->attr_marks);
+	for (size_t i = 0; i < na; i++) {
+		uint32_t slot;
+		remit__pred_attr(p, i, &slot, &off);
+		ref->attr_marks[i] = remit__value_mark(L, n, off);
+	}
 	*out = p;
 	return true;
 }

@@ -45,6 +45,8 @@ struct remit_regime; /* regime.h */
 struct remit__loader {
 	struct remit_regime *regime;
 	yaml_document_t *doc;
+	const char *text; /* the document's source, to place errors inside scalars */
+	size_t len;
 	const char *file; /* the YAML file the current document came from */
 	const char *dir;  /* its directory, for relative paths */
 	remit_diag_fn diag;
@@ -56,6 +58,12 @@ struct remit__loader {
 };
 
 remit__mark remit__node_mark(const remit__loader *L, const yaml_node_t *n);
+
+/* The position of byte `offset` of scalar n's value in the source: exact
+ * for every scalar style (plain or quoted, one line or several, block
+ * literal or folded), in 1-based lines and character columns as libyaml
+ * counts them. */
+remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size_t offset);
 
 /* Report an error at node n (or at the file if n is NULL). */
 void remit__rules_error(remit__loader *L, const yaml_node_t *n, const char *fmt, ...)

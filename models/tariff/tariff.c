@@ -173,8 +173,9 @@ static bool cell_num(remit__loader *L, const remit__table *t, uint32_t r, int c,
 	if (remit__num_parse(s, strlen(s), allow, L->regime->consts, out) < 0) {
 		remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
 				      "%s: %s: expected %s, got \"%s\"", ctx, t->columns[c],
-				      allow == REMIT__PARSE_DECIMAL ? "a decimal amount"
-								    : "a percentage or a factor",
+				      allow == REMIT__PARSE_DECIMAL  ? "a decimal amount"
+				      : allow == REMIT__PARSE_FACTOR ? "a percentage or a factor"
+								     : "a decimal or a fraction",
 				      s);
 		return false;
 	}
@@ -307,8 +308,8 @@ static remit__num *table_values(remit__loader *L, const remit__table *tb, const 
 		remit__table_pos(tb, r, (uint32_t)tb->value, &line, &col);
 		if (!present || (positive && remit__num_sign(v[r]) <= 0)) {
 			remit__rules_error_at(L, (remit__mark){tb->cells_file, line, col},
-					      "%s: %s: expected a value %s", ctx,
-					      tb->columns[tb->value], positive ? "> 0" : "");
+					      "%s: %s: expected %s", ctx, tb->columns[tb->value],
+					      positive ? "a value > 0" : "a value");
 			ok = false;
 		}
 	}
