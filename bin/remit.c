@@ -189,6 +189,7 @@ static void progress_draw(progress *p, uint64_t done, uint64_t total, uint64_t r
 typedef struct price_ctx {
 	outfile lines, unpriced, rejects;
 	progress prog;
+	uint64_t done, total, rows; /* last progress report */
 } price_ctx;
 
 static void on_line(void *ud, const remit_line *l)
@@ -235,6 +236,9 @@ static void on_unpriced(void *ud, const remit_row_note *n)
 static void on_progress(void *ud, uint64_t done, uint64_t total, uint64_t rows)
 {
 	price_ctx *c = ud;
+	c->done = done;
+	c->total = total;
+	c->rows = rows;
 	progress_draw(&c->prog, done, total, rows, false);
 }
 
@@ -473,7 +477,7 @@ static int cmd_price(int argc, char **argv)
 	remit_error err;
 	rc = remit_price_file(r, a.activity, a.population, &opt, &res, &err);
 	if (pc.prog.on)
-		fputs("\n", stderr);
+		progress_draw(&pc.prog, pc.done, pc.total, pc.rows, true);
 	if (rc != REMIT_OK) {
 		print_error(&err);
 		out_close(&pc.lines, false);
