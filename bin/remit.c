@@ -279,6 +279,12 @@ static void print_reconciliation(const remit_result *res)
 	printf("  money: by payer %s = by payee %s = total %s over %" PRIu64 " lines: %s\n",
 	       remit_result_total(res), remit_result_total(res), remit_result_total(res),
 	       remit_result_lines(res), remit_result_balanced(res) ? "balanced" : "NOT BALANCED");
+	if (c.overlaps)
+		printf("  overlaps: %" PRIu64 " owned rows also match a later module's scope (paid once)\n",
+		       c.overlaps);
+	if (c.population_read)
+		printf("  population: %" PRIu64 " rows read, %" PRIu64 " rejected\n",
+		       c.population_read, c.population_rejected);
 }
 
 static void json_breakdown(FILE *f, const remit_result *res, remit_total_kind kind,
@@ -309,6 +315,10 @@ static void write_json(FILE *f, const remit_regime *r, const remit_result *res)
 		" \"rows\": {\"read\": %" PRIu64 ", \"priced\": %" PRIu64 ", \"covered\": %" PRIu64
 		", \"unpriced\": %" PRIu64 ", \"rejected\": %" PRIu64 "},\n",
 		c.read, c.priced, c.covered, c.unpriced, c.rejected);
+	fprintf(f,
+		" \"overlaps\": %" PRIu64 ", \"population\": {\"read\": %" PRIu64
+		", \"rejected\": %" PRIu64 "},\n",
+		c.overlaps, c.population_read, c.population_rejected);
 	fputs(" \"total\": ", f);
 	json_string(f, remit_result_total(res));
 	json_breakdown(f, res, REMIT_BY_PAYEE, "by_payee");

@@ -565,6 +565,7 @@ static void fill_row(remit__reader *r, const remit__csv_record *rec, uint64_t or
 	row->nattrs = r->nattrs;
 	row->line = rec->line;
 	row->ordinal = ordinal;
+	row->raw = rec->raw;
 }
 
 int remit__reader_next(remit__reader *r, remit__numpool *pool, remit__row *row,

@@ -15,6 +15,7 @@
 
 #include "activity.h"
 #include "patients.h"
+#include "population.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ struct remit__run {
 	const remit_regime *regime;
 	const remit_run_options *opt;
 	remit__ctx cx;
-	remit__strtab orgs;
+	remit__strtab orgs, patients;
+	bool observers; /* some module observes lines */
 	tally by_payee, by_payer, by_module, by_kind;
 	remit__sum total;
 	remit_counts counts;
@@ -133,6 +135,33 @@ void remit__emit(remit__ctx *cx, const remit__pline *l)
 	tally_add(&run->by_kind, l->kind, strlen(l->kind), l->amount, scale);
 	if (cx->trace || (run->opt && run->opt->on_line))
 		send_line(run, l);
+	if (run->observers && run->row && l->activity.n) {
+		const remit_regime *r = run->regime;
+		for (size_t i = 0; i < r->nmodules; i++)
+			if (r->modules[i]->observes && r->modules[i]->type->observe)
+				r->modules[i]->type->observe(r->modules[i], cx, run->row, l);
+	}
+}
+
+uint32_t remit__org_id(remit__ctx *cx, remit__str name)
+{
+	return remit__intern(cx->orgs, name.p, name.n);
+}
+
+uint32_t remit__patient_find(const remit__ctx *cx, remit__str id)
+{
+	return remit__strtab_find(cx->patients, id.p, id.n);
+}
+
+void remit__pline_init(remit__pline *l, const remit__module *m, const char *kind)
+{
+	memset(l, 0, sizeof *l);
+	for (int i = 0; i < REMIT_C_COUNT; i++)
+		l->comp[i] = REMIT__NUM_ZERO;
+	l->module = m;
+	l->kind = kind;
+	l->amount = REMIT__NUM_ZERO;
+	l->payer.p = l->payee.p = l->patient.p = l->activity.p = l->pod.p = "";
 }
 
 remit__outcome remit__unpriced(remit__ctx *cx, const char *fmt, ...)
@@ -183,12 +212,14 @@ static struct remit__run *run_new(const remit_regime *r, const remit_run_options
 	run->cx.regime = r;
 	run->cx.pool = remit__numpool_new();
 	run->cx.orgs = &run->orgs;
+	run->cx.patients = &run->patients;
 	run->cx.run = run;
 	run->cx.state = remit__xcalloc(r->nmodules + 1, sizeof *run->cx.state);
 	for (size_t i = 0; i < r->nmodules; i++) {
 		const remit__module *m = r->modules[i];
 		if (m->type->run_begin)
 			run->cx.state[i] = m->type->run_begin(m, &run->cx);
+		run->observers |= m->observes;
 	}
 	return run;
 }
@@ -209,6 +240,8 @@ static void run_free(struct remit__run *run)
 	tally_free(&run->by_kind);
 	remit__sum_clear(&run->total);
 	remit__strtab_free(&run->orgs);
+	remit__strtab_free(&run->patients);
+	free((void *)run->cx.pattr_map);
 	free(run);
 }
 
@@ -268,6 +301,15 @@ static remit__outcome offer(struct remit__run *run, const remit__row *row,
 			continue;
 		}
 		REMIT__TRACE(cx, "module %s (%s): claims the row", m->name, m->type->name);
+		for (size_t j = i + 1; j < r->nmodules; j++) {
+			const remit__module *later = r->modules[j];
+			if (later->covers && in_valid(later, start) &&
+			    remit__pred_eval(later->covers, row, attr_map)) {
+				run->counts.overlaps++;
+				REMIT__TRACE(cx, "module %s's scope also matches the row (an overlap)",
+					     later->name);
+			}
+		}
 		return m->type->price(m, cx, row);
 	}
 	return remit__unpriced(cx, "no module covers");
@@ -306,6 +348,7 @@ static int main_pass(struct remit__run *run, remit__reader *rd, const uint32_t *
 		}
 		run->row = &row;
 		remit__outcome out = offer(run, &row, attr_map);
+		run->row = NULL;
 		remit__numpool_reset(cx->pool);
 		switch (out) {
 		case REMIT__PRICED:
@@ -476,20 +519,33 @@ static bool needs_patients(const remit_regime *r)
 	return false;
 }
 
-static int run_file(const remit_regime *r, const char *activity, const remit_run_options *opt,
-		    remit_text_fn trace, void *trace_ud, const char *only_id,
-		    remit_result **out, remit_error *err)
+static int usage(remit_error *err, const char *fmt, const char *arg)
+{
+	memset(err, 0, sizeof *err);
+	err->status = REMIT_EUSAGE;
+	snprintf(err->message, sizeof err->message, fmt, arg);
+	return REMIT_EUSAGE;
+}
+
+static int run_file(const remit_regime *r, const char *activity, const char *population,
+		    const remit_run_options *opt, remit_text_fn trace, void *trace_ud,
+		    const char *only_id, remit_result **out, remit_error *err)
 {
 	remit__reader *rd;
 	uint32_t *attr_map;
 	if (!r || !activity || (!out && !only_id))
-		return REMIT_EUSAGE;
+		return usage(err, "%s", "a regime and an activity file are required");
+	if (remit__population_wanted(r) && !population)
+		return usage(err, "regime \"%s\" has population budgets: give --population FILE",
+			     r->name);
 	int rc = open_activity(r, activity, &rd, &attr_map, err);
 	if (rc < 0)
 		return rc;
 	struct remit__run *run = run_new(r, opt);
 	run->cx.attr_map = attr_map;
-	if (needs_patients(r))
+	if (population && remit__population_wanted(r))
+		rc = remit__population_load(&run->cx, population, opt, &run->counts, err);
+	if (rc == 0 && needs_patients(r))
 		rc = remit__patients_prepass(&run->cx, rd, attr_map, err);
 	run->cx.trace = trace;
 	run->cx.trace_ud = trace_ud;
@@ -519,16 +575,16 @@ int remit_price_file(const remit_regime *r, const char *activity_path,
 		     remit_result **out, remit_error *err)
 {
 	remit_error scratch;
-	(void)population_path; /* no module of this version reads it */
-	return run_file(r, activity_path, opt, NULL, NULL, NULL, out, err ? err : &scratch);
+	return run_file(r, activity_path, population_path, opt, NULL, NULL, NULL, out,
+			err ? err : &scratch);
 }
 
 int remit_explain(const remit_regime *r, const char *activity_path, const char *population_path,
 		  const char *activity_id, remit_text_fn out, void *ud, remit_error *err)
 {
 	remit_error scratch;
-	(void)population_path;
 	if (!activity_id || !out)
-		return REMIT_EUSAGE;
-	return run_file(r, activity_path, NULL, out, ud, activity_id, NULL, err ? err : &scratch);
+		return usage(err ? err : &scratch, "%s", "an activity id and an output are required");
+	return run_file(r, activity_path, population_path, NULL, out, ud, activity_id, NULL,
+			err ? err : &scratch);
 }

@@ -20,7 +20,9 @@ struct remit__ctx {
 	remit__numpool *pool; /* per-row scratch */
 	void **state;         /* per module, by index: what run_begin returned */
 	remit__strtab *orgs;  /* organisations (payers, payees) */
+	remit__strtab *patients; /* patient ids, shared by population and activity */
 	const uint32_t *attr_map; /* predicate attributes → activity columns */
+	const uint32_t *pattr_map; /* likewise for population columns */
 	struct remit__run *run;
 	bool detail;         /* lines are read (callback or trace): build basis texts */
 	remit_text_fn trace; /* non-NULL while explaining */
@@ -55,6 +57,19 @@ void remit__trace(remit__ctx *cx, const char *fmt, ...) __attribute__((format(pr
  * exact (remit__num_format_explain), or at the regime's scale. */
 const char *remit__fmt(remit__ctx *cx, remit__num v);
 const char *remit__fmt_money(remit__ctx *cx, remit__num v);
+
+/* The interned id of an organisation / a patient seen in the population
+ * or activity (patients: UINT32_MAX if never seen). */
+uint32_t remit__org_id(remit__ctx *cx, remit__str name);
+uint32_t remit__patient_find(const remit__ctx *cx, remit__str id);
+static inline remit__str remit__org_name(const remit__ctx *cx, uint32_t id)
+{
+	remit__str s = {cx->orgs->strs[id], cx->orgs->lens[id]};
+	return s;
+}
+
+/* An empty line of `kind` from module m: components zero, strings empty. */
+void remit__pline_init(remit__pline *l, const remit__module *m, const char *kind);
 
 /* Round a line's exact amount at the regime's scale and mode. */
 remit__num remit__round_line(remit__ctx *cx, remit__num exact);

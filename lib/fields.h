@@ -115,6 +115,7 @@ typedef struct remit__row {
 	uint32_t nattrs;
 	uint64_t line;    /* 1-based physical line where the row starts */
 	uint64_t ordinal; /* 0-based index of the row among the data rows */
+	remit__str raw;   /* the row's bytes as read, for reports */
 } remit__row;
 
 /* Dates: "YYYY-MM-DD" → days since 1970-01-01.  False unless a real

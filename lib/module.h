@@ -40,6 +40,8 @@ typedef struct remit__module {
 	int64_t valid_from, valid_to; /* days, inclusive */
 	const remit__pred *covers;    /* scope, if the module has one (for overlaps) */
 	bool per_patient;             /* set by parse: wants the per-patient pre-pass */
+	bool wants_population;        /* set by parse: needs --population (person method) */
+	bool observes;                /* set by parse: sees every activity line (observe) */
 } remit__module;
 
 /* One row as the per-patient pre-pass keeps it: 24 bytes. */
@@ -96,6 +98,17 @@ struct remit__module_type {
 	void (*patient)(const remit__module *m, remit__ctx *cx, const remit__prow *rows,
 			size_t n);
 
+	/* Optional: each valid row of the population file (population schema),
+	 * in file order, before any activity is priced.  Registration periods
+	 * that overlap another of the same patient are rejected by the engine
+	 * and never reach here. */
+	void (*person)(const remit__module *m, remit__ctx *cx, const remit__row *person);
+
+	/* Optional: every line emitted for an activity row by any module, with
+	 * that row (retrospective bundles add up episode spend this way). */
+	void (*observe)(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			const remit__pline *line);
+
 	/* Work out the line for a row this instance owns without emitting it
 	 * (also used by other modules to price subcontracted activity). */
 	remit__outcome (*quote)(const remit__module *m, remit__ctx *cx, const remit__row *row,
@@ -110,6 +123,10 @@ struct remit__module_type {
 
 /* The built-in module types, and lookup by name. */
 extern const remit__module_type remit__tariff_module;
+extern const remit__module_type remit__bundle_module;
+extern const remit__module_type remit__year_of_care_module;
+extern const remit__module_type remit__capitation_module;
+extern const remit__module_type remit__block_module;
 const remit__module_type *remit__module_type_find(const char *name);
 /* Comma-separated names of all module types, for messages. */
 const char *remit__module_type_names(void);

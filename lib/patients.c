@@ -48,7 +48,6 @@ int remit__patients_prepass(remit__ctx *cx, remit__reader *rd, const uint32_t *a
 {
 	const struct remit_regime *r = cx->regime;
 	prows *per = remit__xcalloc(r->nmodules + 1, sizeof *per);
-	remit__strtab patients = {0};
 	remit__row row;
 	remit__reject rej;
 	int rc;
@@ -64,7 +63,7 @@ int remit__patients_prepass(remit__ctx *cx, remit__reader *rd, const uint32_t *a
 					continue;
 				const remit__val *f = row.f;
 				remit__prow p = {
-					.patient = remit__intern(&patients, f[REMIT__A_PATIENT].s.p,
+					.patient = remit__intern(cx->patients, f[REMIT__A_PATIENT].s.p,
 								 f[REMIT__A_PATIENT].s.n),
 					.provider = remit__intern(cx->orgs, f[REMIT__A_PROVIDER].s.p,
 								  f[REMIT__A_PROVIDER].s.n),
@@ -78,7 +77,6 @@ int remit__patients_prepass(remit__ctx *cx, remit__reader *rd, const uint32_t *a
 		}
 		remit__numpool_reset(cx->pool);
 	}
-	remit__strtab_free(&patients);
 	if (rc == 0) {
 		for (size_t i = 0; i < r->nmodules; i++)
 			if (per[i].n)

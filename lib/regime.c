@@ -21,6 +21,10 @@
 
 static const remit__module_type *const builtin_modules[] = {
 	&remit__tariff_module,
+	&remit__bundle_module,
+	&remit__year_of_care_module,
+	&remit__capitation_module,
+	&remit__block_module,
 	NULL,
 };
 

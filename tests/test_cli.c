@@ -50,6 +50,7 @@ Test(cli, json_has_the_shape_of_the_spec)
 		"{\"regime\": \"PbR 2024/25\", \"currency\": \"GBP\", \"scale\": 2,\n"
 		" \"rows\": {\"read\": 13, \"priced\": 10, \"covered\": 0, \"unpriced\": 2, "
 		"\"rejected\": 1},\n"
+		" \"overlaps\": 0, \"population\": {\"read\": 0, \"rejected\": 0},\n"
 		" \"total\": \"89884.32\",\n"
 		" \"by_payee\": {\"RJ2\": \"12012.15\", \"RJZ\": \"44470.24\", \"RK5\": \"175.74\", "
 		"\"RX1\": \"20888.19\", \"RYY\": \"12338.00\"},\n"
@@ -143,7 +144,7 @@ Test(cli, rule_file_errors_exit_3)
 	cr_assert_eq(remit_test_run(args, &out, &err), 3);
 	char want[512];
 	snprintf(want, sizeof want,
-		 "%s:4:13: modules[0].module: unknown module \"tarif\"; expected one of: tariff\n",
+		 "%s:4:13: modules[0].module: unknown module \"tarif\"; expected one of: tariff, bundle, year_of_care, capitation, block\n",
 		 bad);
 	cr_assert_str_eq(err, want);
 	unlink(bad);

@@ -256,7 +256,7 @@ Test(modules, unknown_module_type)
 {
 	expect_errors(R "unknown_module.yaml",
 		      R "unknown_module.yaml:5:13: modules[0].module: unknown module \"tarrif\"; "
-			"expected one of: tariff\n");
+			"expected one of: tariff, bundle, year_of_care, capitation, block\n");
 }
 
 Test(modules, module_not_a_mapping)
@@ -270,7 +270,7 @@ Test(modules, module_without_type)
 {
 	expect_errors(R "module_no_type.yaml",
 		      R "module_no_type.yaml:5:5: modules[0]: missing required key 'module' (one "
-			"of: tariff)\n");
+			"of: tariff, bundle, year_of_care, capitation, block)\n");
 }
 
 /* The module's mapping starts at its first key, "module" at 5:5. */
@@ -641,7 +641,7 @@ Test(several, all_errors_in_order)
 		  "\"twelve\"\n"
 		R "several.yaml:15:60: tariff.topups[0].rate: expected " RATE ", got \"lots\"\n"
 		R "several.yaml:16:13: modules[1].module: unknown module \"tarif\"; expected one of: "
-		  "tariff\n"
+		  "tariff, bundle, year_of_care, capitation, block\n"
 		R "several.yaml:20:5: tariff: unknown key \"coverz\"; expected one of: " TARIFF_KEYS "\n"
 		R "several.yaml:18:5: tariff: missing required key 'covers'\n"
 		R "several.yaml:18:5: tariff: missing required key 'prices'\n");

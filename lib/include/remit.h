@@ -201,6 +201,10 @@ typedef struct remit_counts {
 	uint64_t covered;  /* rows covered by a budget, block or episode */
 	uint64_t unpriced; /* rows no module would price */
 	uint64_t rejected; /* rows that failed validation */
+	/* Not part of the identity above: */
+	uint64_t overlaps;            /* owned rows that a later module's scope also matches */
+	uint64_t population_read;     /* rows of the population file */
+	uint64_t population_rejected; /* of which failed validation or overlapped */
 } remit_counts;
 
 void remit_result_counts(const remit_result *res, remit_counts *out);

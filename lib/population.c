@@ -1,0 +1,176 @@
+/*
+ * population.c — read the population file into the modules that want it
+ * (see population.h).  Two passes over the file: the first finds periods
+ * that overlap, the second feeds the valid rows to the modules, so every
+ * module sees a consistent population and never half of an overlap.
+ */
+#include "population.h"
+
+#include "activity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct period {
+	uint32_t patient;
+	uint32_t ordinal;
+	int64_t from, to;
+	uint64_t line;
+} period;
+
+static int cmp_period(const void *a, const void *b)
+{
+	const period *x = a, *y = b;
+	if (x->patient != y->patient)
+		return x->patient < y->patient ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+}
+
+bool remit__population_wanted(const struct remit_regime *r)
+{
+	for (size_t i = 0; i < r->nmodules; i++)
+		if (r->modules[i]->wants_population)
+			return true;
+	return false;
+}
+
+int64_t remit__registration_end(const remit__row *person)
+{
+	const remit__val *to = &person->f[REMIT__P_TO];
+	return to->present ? to->i : INT64_MAX;
+}
+
+int64_t remit__days_within(int64_t from, int64_t to, int64_t pfrom, int64_t pto)
+{
+	int64_t a = from > pfrom ? from : pfrom, b = to < pto ? to : pto;
+	return b >= a ? b - a + 1 : 0;
+}
+
+static void report(const remit_run_options *opt, const char *file, uint64_t line,
+		   uint32_t column, remit__str id, const char *reason, remit__str raw)
+{
+	if (!opt || !opt->on_reject)
+		return;
+	char idbuf[256], *rawz = remit__xmalloc(raw.n + 1);
+	snprintf(idbuf, sizeof idbuf, "%.*s", (int)id.n, id.p ? id.p : "");
+	if (raw.n)
+		memcpy(rawz, raw.p, raw.n);
+	rawz[raw.n] = '\0';
+	remit_row_note n = {file, line, column, idbuf, reason, rawz};
+	opt->on_reject(opt->ud, &n);
+	free(rawz);
+}
+
+/* Pass 1: every period, and the reader's rejects. */
+static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *opt,
+		   remit_counts *counts, period **out, size_t *n, remit_error *err)
+{
+	size_t cap = 1024;
+	period *v = remit__xmalloc(cap * sizeof *v);
+	remit__row row;
+	remit__reject rej;
+	int rc;
+	*n = 0;
+	while ((rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
+		counts->population_read++;
+		if (rc == REMIT__READ_REJECT) {
+			counts->population_rejected++;
+			report(opt, rej.file, rej.line, rej.column, rej.id, rej.reason, rej.raw);
+		} else {
+			if (*n == cap)
+				v = remit__xrealloc(v, (cap *= 2) * sizeof *v);
+			remit__str p = row.f[REMIT__P_PATIENT].s;
+			v[(*n)++] = (period){remit__intern(cx->patients, p.p, p.n),
+					     (uint32_t)row.ordinal, row.f[REMIT__P_FROM].i,
+					     remit__registration_end(&row), row.line};
+		}
+		remit__numpool_reset(cx->pool);
+	}
+	*out = v;
+	return rc;
+}
+
+/* Mark in `bad` (a bit per ordinal) each period that starts before the
+ * end of an earlier-starting accepted period of the same patient; `with`
+ * records the line of the period it overlaps. */
+static void find_overlaps(period *v, size_t n, uint64_t *bad, uint64_t *with)
+{
+	qsort(v, n, sizeof *v, cmp_period);
+	for (size_t i = 1, last = 0; i < n; i++) {
+		if (v[i].patient != v[last].patient) {
+			last = i;
+			continue;
+		}
+		if (v[i].from <= v[last].to) {
+			bad[v[i].ordinal / 64] |= (uint64_t)1 << (v[i].ordinal % 64);
+			with[v[i].ordinal] = v[last].line;
+		} else {
+			last = i;
+		}
+	}
+}
+
+static void feed(remit__ctx *cx, const remit__row *row)
+{
+	const struct remit_regime *r = cx->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->wants_population && m->type->person)
+			m->type->person(m, cx, row);
+	}
+}
+
+int remit__population_load(remit__ctx *cx, const char *path, const remit_run_options *opt,
+			   remit_counts *counts, remit_error *err)
+{
+	remit__reader *rd;
+	int rc = remit__reader_open(path, &remit__population_schema, &rd, err);
+	if (rc < 0)
+		return rc;
+	uint32_t ncols;
+	const remit__str *cols = remit__reader_attr_names(rd, &ncols);
+	uint32_t *map = remit__xmalloc((cx->regime->pattrs.n + 1) * sizeof *map);
+	rc = remit__regime_bind(cx->regime, &remit__population_schema, cols, ncols, path, map, NULL,
+				NULL, err);
+	cx->pattr_map = map;
+	period *v = NULL;
+	size_t n = 0;
+	if (rc == 0)
+		rc = collect(cx, rd, opt, counts, &v, &n, err);
+	uint64_t rows = counts->population_read;
+	uint64_t *bad = remit__xcalloc(rows / 64 + 1, sizeof *bad);
+	uint64_t *with = remit__xcalloc(rows + 1, sizeof *with);
+	if (rc == 0) {
+		find_overlaps(v, n, bad, with);
+		rc = remit__reader_rewind(rd, err);
+	}
+	remit__row row;
+	remit__reject rej;
+	while (rc == 0 && (rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
+		if (rc == REMIT__READ_REJECT) {
+			rc = 0;
+			continue;
+		}
+		rc = 0;
+		if (bad[row.ordinal / 64] >> (row.ordinal % 64) & 1) {
+			char reason[160];
+			snprintf(reason, sizeof reason,
+				 "from: registration overlaps the period on line %llu",
+				 (unsigned long long)with[row.ordinal]);
+			counts->population_rejected++;
+			report(opt, remit__reader_name(rd), row.line, 0, row.f[REMIT__P_PATIENT].s,
+			       reason, row.raw);
+		} else {
+			feed(cx, &row);
+		}
+		remit__numpool_reset(cx->pool);
+	}
+	free(v);
+	free(bad);
+	free(with);
+	remit__reader_close(rd);
+	return rc < 0 ? rc : 0;
+}
