@@ -492,21 +492,18 @@ int remit_result_balanced(const remit_result *res)
 
 /* ---- entry points ----------------------------------------------------- */
 
-/* Open the activity file and match the regime's extra fields to it. */
-static int open_activity(const remit_regime *r, const char *path, remit__reader **rd,
-			 uint32_t **attr_map, remit_error *err)
+/* Match the regime's extra activity fields to the reader's columns. */
+static int bind_activity(const remit_regime *r, remit__reader *rd, uint32_t **attr_map,
+			 remit_error *err)
 {
-	int rc = remit__reader_open(path, &remit__activity_schema, rd, err);
-	if (rc < 0)
-		return rc;
 	uint32_t ncols;
-	const remit__str *cols = remit__reader_attr_names(*rd, &ncols);
+	const remit__str *cols = remit__reader_attr_names(rd, &ncols);
 	*attr_map = remit__xmalloc((r->attrs.n + 1) * sizeof **attr_map);
-	rc = remit__regime_bind(r, &remit__activity_schema, cols, ncols, path, *attr_map, NULL,
-				NULL, err);
+	int rc = remit__regime_bind(r, &remit__activity_schema, cols, ncols, remit__reader_name(rd),
+				    *attr_map, NULL, NULL, err);
 	if (rc < 0) {
-		remit__reader_close(*rd);
 		free(*attr_map);
+		*attr_map = NULL;
 	}
 	return rc;
 }
@@ -527,18 +524,17 @@ static int usage(remit_error *err, const char *fmt, const char *arg)
 	return REMIT_EUSAGE;
 }
 
-static int run_file(const remit_regime *r, const char *activity, const char *population,
-		    const remit_run_options *opt, remit_text_fn trace, void *trace_ud,
-		    const char *only_id, remit_result **out, remit_error *err)
+int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *population,
+	       const remit_run_options *opt, remit_text_fn trace, void *trace_ud,
+	       const char *only_id, remit_result **out, remit_error *err)
 {
-	remit__reader *rd;
 	uint32_t *attr_map;
-	if (!r || !activity || (!out && !only_id))
-		return usage(err, "%s", "a regime and an activity file are required");
+	if (!r || !rd || (!out && !only_id))
+		return usage(err, "%s", "a regime and activity are required");
 	if (remit__population_wanted(r) && !population)
 		return usage(err, "regime \"%s\" has population budgets: give --population FILE",
 			     r->name);
-	int rc = open_activity(r, activity, &rd, &attr_map, err);
+	int rc = bind_activity(r, rd, &attr_map, err);
 	if (rc < 0)
 		return rc;
 	struct remit__run *run = run_new(r, opt);
@@ -559,14 +555,34 @@ static int run_file(const remit_regime *r, const char *activity, const char *pop
 		rc = REMIT_ENOTFOUND;
 		memset(err, 0, sizeof *err);
 		err->status = rc;
-		snprintf(err->file, sizeof err->file, "%s", activity);
+		snprintf(err->file, sizeof err->file, "%s", remit__reader_name(rd));
 		snprintf(err->message, sizeof err->message, "no valid row has id '%s'", only_id);
 	}
 	if (rc == 0 && out)
 		*out = result_new(run);
 	run_free(run);
-	remit__reader_close(rd);
 	free(attr_map);
+	return rc;
+}
+
+/* Open the files and run. */
+static int run_file(const remit_regime *r, const char *activity, const char *population,
+		    const remit_run_options *opt, remit_text_fn trace, void *trace_ud,
+		    const char *only_id, remit_result **out, remit_error *err)
+{
+	remit__reader *rd, *pop = NULL;
+	if (!r || !activity)
+		return usage(err, "%s", "a regime and an activity file are required");
+	int rc = remit__reader_open(activity, &remit__activity_schema, &rd, err);
+	if (rc < 0)
+		return rc;
+	if (population && remit__population_wanted(r))
+		rc = remit__reader_open(population, &remit__population_schema, &pop, err);
+	if (rc == 0)
+		rc = remit__run(r, rd, pop, opt, trace, trace_ud, only_id, out, err);
+	if (pop)
+		remit__reader_close(pop);
+	remit__reader_close(rd);
 	return rc;
 }
 

@@ -74,4 +74,13 @@ void remit__pline_init(remit__pline *l, const remit__module *m, const char *kind
 /* Round a line's exact amount at the regime's scale and mode. */
 remit__num remit__round_line(remit__ctx *cx, remit__num exact);
 
+/* A whole run over open readers (files or memory): the population (NULL
+ * if none) is loaded first, then the activity priced.  With only_id, only
+ * that activity row is priced, narrated through trace.  Used by the public
+ * entry points (remit_price_file, remit_explain, and the embedding API). */
+struct remit__reader;
+int remit__run(const struct remit_regime *r, struct remit__reader *activity,
+	       struct remit__reader *population, const remit_run_options *opt, remit_text_fn trace,
+	       void *trace_ud, const char *only_id, remit_result **out, remit_error *err);
+
 #endif

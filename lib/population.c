@@ -123,13 +123,11 @@ static void feed(remit__ctx *cx, const remit__row *row)
 	}
 }
 
-int remit__population_load(remit__ctx *cx, const char *path, const remit_run_options *opt,
+int remit__population_load(remit__ctx *cx, remit__reader *rd, const remit_run_options *opt,
 			   remit_counts *counts, remit_error *err)
 {
-	remit__reader *rd;
-	int rc = remit__reader_open(path, &remit__population_schema, &rd, err);
-	if (rc < 0)
-		return rc;
+	const char *path = remit__reader_name(rd);
+	int rc;
 	uint32_t ncols;
 	const remit__str *cols = remit__reader_attr_names(rd, &ncols);
 	uint32_t *map = remit__xmalloc((cx->regime->pattrs.n + 1) * sizeof *map);
@@ -171,6 +169,5 @@ int remit__population_load(remit__ctx *cx, const char *path, const remit_run_opt
 	free(v);
 	free(bad);
 	free(with);
-	remit__reader_close(rd);
 	return rc < 0 ? rc : 0;
 }

@@ -15,10 +15,11 @@
 /* True if a module of the regime needs the population file. */
 bool remit__population_wanted(const struct remit_regime *r);
 
-/* Load `path` into the modules; counts and rejects as in a run.  The
- * population attribute map is left in cx->pattr_map (owned by the caller,
- * freed with free()). */
-int remit__population_load(remit__ctx *cx, const char *path, const remit_run_options *opt,
+/* Load the population from an open reader into the modules; counts and
+ * rejects as in a run.  The population attribute map is left in
+ * cx->pattr_map (the run frees it). */
+struct remit__reader;
+int remit__population_load(remit__ctx *cx, struct remit__reader *rd, const remit_run_options *opt,
 			   remit_counts *counts, remit_error *err);
 
 /* The end date of a registration row: its `to`, or INT64_MAX while still
