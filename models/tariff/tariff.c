@@ -145,17 +145,27 @@ static bool pod_in(const podlist *l, remit__str pod)
 	return false;
 }
 
-static uint32_t price_key(remit__strtab *keys, bool add, const char *pod, size_t podn,
-			  const char *code, size_t coden)
+/* The index key of a price row: "pod\x1fcode"; false if too long. */
+static bool price_key(char *buf, size_t cap, const char *pod, size_t podn, const char *code,
+		      size_t coden, size_t *len)
 {
-	char buf[512];
-	if (podn + coden + 1 > sizeof buf)
-		return UINT32_MAX;
+	if (podn + coden + 1 > cap)
+		return false;
 	memcpy(buf, pod, podn);
 	buf[podn] = '\x1f';
 	memcpy(buf + podn + 1, code, coden);
-	return add ? remit__intern(keys, buf, podn + 1 + coden)
-		   : remit__strtab_find(keys, buf, podn + 1 + coden);
+	*len = podn + 1 + coden;
+	return true;
+}
+
+static uint32_t price_find(const tariff *t, const char *pod, size_t podn, const char *code,
+			   size_t coden)
+{
+	char buf[512];
+	size_t len;
+	return price_key(buf, sizeof buf, pod, podn, code, coden, &len)
+		       ? remit__strtab_find(&t->keys, buf, len)
+		       : UINT32_MAX;
 }
 
 /* A typed cell of a CSV or inline table; empty cells are "absent". */
@@ -213,12 +223,14 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 	p.where = remit__sprintf(remit__loader_arena(L), "%s:%lu", tb->cells_file, line);
 	const char *code = remit__table_cell(tb, r, (uint32_t)col[0]);
 	const char *pod = remit__table_cell(tb, r, (uint32_t)col[1]);
-	uint32_t before = t->keys.n;
-	uint32_t k = price_key(&t->keys, true, pod, strlen(pod), code, strlen(code));
-	if (k == UINT32_MAX || !*code || !*pod) {
+	char buf[512];
+	size_t len;
+	if (!*code || !*pod || !price_key(buf, sizeof buf, pod, strlen(pod), code, strlen(code), &len)) {
 		remit__rules_error_at(L, m, "%s: expected a code and a pod", ctx);
 		return false;
 	}
+	uint32_t before = t->keys.n;
+	uint32_t k = remit__intern(&t->keys, buf, len);
 	if (k < before) {
 		remit__rules_error_at(L, m, "%s: code %s pod %s is priced twice (first at %s)", ctx,
 				      code, pod, t->prices[k].where);
@@ -560,7 +572,6 @@ static bool parse_rounds(remit__loader *L, tariff *t, const yaml_node_t *n, cons
 static remit__module *tariff_parse(remit__loader *L, const yaml_node_t *map)
 {
 	tariff *t = remit__zalloc(remit__loader_arena(L), sizeof *t);
-	const char *ctx = "tariff";
 	yaml_node_t *n;
 	bool ok = remit__cfg_pred(L, remit__cfg_get(L, map, "covers"), "tariff.covers",
 				  &remit__activity_schema, &t->covers);
@@ -594,7 +605,6 @@ static remit__module *tariff_parse(remit__loader *L, const yaml_node_t *map)
 	}
 	if ((n = remit__cfg_get(L, map, "rounds")))
 		ok &= parse_rounds(L, t, n, "tariff.rounds");
-	(void)ctx;
 	t->base.covers = t->covers;
 	t->base.per_patient = t->has_readmission;
 	if (!ok) {
@@ -756,14 +766,14 @@ static void tariff_patient(const remit__module *m, remit__ctx *cx, const remit__
 static const price *find_price(const tariff *t, remit__str code, remit__str pod,
 			       remit__str *used_pod)
 {
-	uint32_t k = price_key((remit__strtab *)&t->keys, false, pod.p, pod.n, code.p, code.n);
+	uint32_t k = price_find(t, pod.p, pod.n, code.p, code.n);
 	*used_pod = pod;
 	if (k != UINT32_MAX)
 		return &t->prices[k];
 	for (size_t i = 0; i < t->fallback.n; i++)
 		if (remit__str_eq(pod, t->fallback.from[i])) {
 			const char *to = t->fallback.to[i];
-			k = price_key((remit__strtab *)&t->keys, false, to, strlen(to), code.p, code.n);
+			k = price_find(t, to, strlen(to), code.p, code.n);
 			if (k != UINT32_MAX) {
 				used_pod->p = to;
 				used_pod->n = (uint32_t)strlen(to);
