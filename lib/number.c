@@ -1273,3 +1273,102 @@ void remit__sum_clear(remit__sum *s)
 	s->big = NULL;
 	s->units = 0;
 }
+
+/* ---- exact sums of any values ---------------------------------------- */
+
+static void xsum_big(remit__xsum *s)
+{
+	if (!s->big) {
+		s->big = malloc(sizeof *s->big);
+		if (!s->big)
+			die("out of memory");
+		mpq_init(s->big);
+	}
+}
+
+static void xsum_addsub(remit__xsum *s, remit__num v, bool sub)
+{
+	i128 u = v.coef, r;
+	if (!v.big && v.exp <= REMIT__XSUM_EXP && v.exp >= -REMIT__XSUM_EXP &&
+	    mul_p10(&u, REMIT__XSUM_EXP - v.exp) &&
+	    !(sub ? __builtin_sub_overflow(s->units, u, &r)
+		  : __builtin_add_overflow(s->units, u, &r))) {
+		s->units = r;
+		return;
+	}
+	mpq_t q;
+	mpq_init(q);
+	remit__num_get_mpq(q, v);
+	xsum_big(s);
+	if (sub)
+		mpq_sub(s->big, s->big, q);
+	else
+		mpq_add(s->big, s->big, q);
+	mpq_clear(q);
+}
+
+void remit__xsum_add(remit__xsum *s, remit__num v)
+{
+	xsum_addsub(s, v, false);
+}
+
+void remit__xsum_sub(remit__xsum *s, remit__num v)
+{
+	xsum_addsub(s, v, true);
+}
+
+/* The 128-bit part as an exact rational. */
+static void xsum_units_q(mpq_ptr q, const remit__xsum *s)
+{
+	mpz_t d;
+	z_set_i128(mpq_numref(q), s->units);
+	mpz_init(d);
+	mpz_ui_pow_ui(d, 10, REMIT__XSUM_EXP);
+	mpz_set(mpq_denref(q), d);
+	mpq_canonicalize(q);
+	mpz_clear(d);
+}
+
+void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t)
+{
+	i128 r;
+	if (!__builtin_add_overflow(s->units, t->units, &r)) {
+		s->units = r;
+	} else {
+		mpq_t q;
+		mpq_init(q);
+		xsum_units_q(q, t);
+		xsum_big(s);
+		mpq_add(s->big, s->big, q);
+		mpq_clear(q);
+	}
+	if (t->big) {
+		xsum_big(s);
+		mpq_add(s->big, s->big, t->big);
+	}
+}
+
+remit__num remit__xsum_get(const remit__xsum *s, remit__numpool *pool)
+{
+	remit__num r;
+	if (!s->big && norm128(s->units, REMIT__XSUM_EXP, &r))
+		return r;
+	mpq_t q;
+	mpq_init(q);
+	xsum_units_q(q, s);
+	if (s->big)
+		mpq_add(q, q, s->big);
+	r = remit__num_from_mpq(pool, q);
+	mpq_clear(q);
+	return r;
+}
+
+void remit__xsum_clear(remit__xsum *s)
+{
+	if (s->big) {
+		mpq_clear(s->big);
+		free(s->big);
+	}
+	s->units = 0;
+	s->big = NULL;
+}

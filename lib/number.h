@@ -168,4 +168,24 @@ remit__num remit__sum_get(const remit__sum *s, int scale, remit__numpool *pool);
 size_t remit__sum_format(const remit__sum *s, int scale, char *buf, size_t cap);
 void remit__sum_clear(remit__sum *s);
 
+/* ---- exact sums of any values ----------------------------------------
+ * For components, which may be fractions (a budget share of 182/365):
+ * decimals with exp ≤ REMIT__XSUM_EXP add into a 128-bit integer of
+ * 10^-REMIT__XSUM_EXP units; anything else (true fractions, values that do
+ * not fit) goes into a GMP rational, allocated on first need.  The total is
+ * the sum of both.  Zero-initialise (REMIT__XSUM_INIT) and call _clear. */
+#define REMIT__XSUM_EXP 18
+typedef struct remit__xsum {
+	__int128 units;
+	mpq_ptr big;
+} remit__xsum;
+#define REMIT__XSUM_INIT {0, NULL}
+
+void remit__xsum_add(remit__xsum *s, remit__num v);
+void remit__xsum_sub(remit__xsum *s, remit__num v);
+void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t);
+/* The exact total (small when it fits, else big in pool). */
+remit__num remit__xsum_get(const remit__xsum *s, remit__numpool *pool);
+void remit__xsum_clear(remit__xsum *s);
+
 #endif

@@ -817,3 +817,56 @@ Test(number, steady_state_allocates_nothing)
 	remit__sum_clear(&total);
 	remit__numpool_free(consts);
 }
+
+/* ---- exact sums of any values (remit__xsum) ---------------------------- */
+
+static remit__num q(remit__numpool *p, const char *s)
+{
+	remit__num v;
+	cr_assert_eq(remit__num_parse(s, strlen(s), REMIT__PARSE_FACTOR, p, &v), 0, "%s", s);
+	return v;
+}
+
+static void expect_xsum(const remit__xsum *s, remit__numpool *p, const char *want)
+{
+	char text[256];
+	remit__num_format_exact(remit__xsum_get(s, p), text, sizeof text);
+	cr_assert_str_eq(text, want);
+}
+
+Test(xsum, decimals_and_fractions_add_exactly)
+{
+	remit__numpool *p = remit__numpool_new();
+	remit__xsum s = REMIT__XSUM_INIT;
+	remit__xsum_add(&s, q(p, "0.1"));
+	remit__xsum_add(&s, q(p, "0.2"));
+	expect_xsum(&s, p, "0.3");
+	/* 1/3 + 2/3 = 1, added to 0.3 */
+	remit__xsum_add(&s, q(p, "1/3"));
+	remit__xsum_add(&s, q(p, "2/3"));
+	expect_xsum(&s, p, "1.3");
+	/* − 32396/73 (890 × 182/365): 1.3 − 32396/73 = (94.9 − 32396)/73 = −32301.1/73 */
+	remit__xsum_sub(&s, q(p, "32396/73"));
+	expect_xsum(&s, p, "-323011/730");
+	remit__xsum_clear(&s);
+	remit__numpool_free(p);
+}
+
+Test(xsum, values_beyond_128_bits_stay_exact)
+{
+	remit__numpool *p = remit__numpool_new();
+	remit__xsum s = REMIT__XSUM_INIT, t = REMIT__XSUM_INIT;
+	/* 10^21 at 18 decimals is 10^39 units: past 2^127 ≈ 1.7 × 10^38 */
+	remit__xsum_add(&s, q(p, "1000000000000000000000"));
+	remit__xsum_add(&s, q(p, "0.000000000000000001"));
+	expect_xsum(&s, p, "1000000000000000000000.000000000000000001");
+	/* 1.5 × 10^20 twice: the 128-bit part overflows on the second add */
+	remit__xsum_add(&t, q(p, "150000000000000000000"));
+	remit__xsum_add(&t, q(p, "150000000000000000000"));
+	expect_xsum(&t, p, "300000000000000000000");
+	remit__xsum_add_xsum(&s, &t);
+	expect_xsum(&s, p, "1300000000000000000000.000000000000000001");
+	remit__xsum_clear(&s);
+	remit__xsum_clear(&t);
+	remit__numpool_free(p);
+}
