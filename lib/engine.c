@@ -552,6 +552,16 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	if (rc == 0 && !only_id)
 		finish_modules(run);
 	if (rc == 0 && only_id && !found) {
+		/* not an activity row: perhaps a person some budget knows */
+		remit__str person = {only_id, (uint32_t)strlen(only_id)};
+		for (size_t i = 0; i < r->nmodules; i++) {
+			const remit__module *m = r->modules[i];
+			if (m->type->explain_person && m->type->explain_person(m, &run->cx, person))
+				found = true;
+			remit__numpool_reset(run->cx.pool);
+		}
+	}
+	if (rc == 0 && only_id && !found) {
 		rc = REMIT_ENOTFOUND;
 		memset(err, 0, sizeof *err);
 		err->status = rc;

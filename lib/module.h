@@ -119,6 +119,11 @@ struct remit__module_type {
 	void (*finish)(const remit__module *m, remit__ctx *cx);
 
 	void (*free)(remit__module *m);
+
+	/* Optional: for `remit explain --id PERSON` when no activity row has
+	 * that id, narrate (through cx->trace) how this instance derives the
+	 * person's budgets; true if the person is one it knows. */
+	bool (*explain_person)(const remit__module *m, remit__ctx *cx, remit__str patient);
 };
 
 /* The built-in module types, and lookup by name. */

@@ -1,0 +1,269 @@
+/*
+ * budget.c — registrations, pro-rating, the holder's market forces factor
+ * and exact sums, shared by the population-budget modules (see budget.h).
+ */
+#include "budget.h"
+
+#include "population.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- registrations ------------------------------------------------------- */
+
+uint32_t remit__regs_add(remit__regs *r, remit__ctx *cx, const remit__row *person)
+{
+	const remit__val *f = person->f;
+	remit__str p = f[REMIT__P_PATIENT].s;
+	uint32_t id = remit__patient_find(cx, p);
+	if (id == REMIT__NONE) /* the engine interns every valid row's patient */
+		id = remit__intern(cx->patients, p.p, p.n);
+	if (id >= r->nheads) {
+		/* the engine has interned every patient of the file before the
+		 * first person() call: size the heads for all of them at once */
+		uint32_t n = cx->patients->n > id ? cx->patients->n : id + 1;
+		if (n < 2 * r->nheads)
+			n = 2 * r->nheads;
+		r->head = remit__xrealloc(r->head, n * sizeof *r->head);
+		memset(r->head + r->nheads, 0xff, (n - r->nheads) * sizeof *r->head);
+		r->nheads = n;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 1024;
+		r->v = remit__xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	int64_t to = remit__registration_end(person);
+	remit__reg *g = &r->v[r->n];
+	g->patient = id;
+	g->next = r->head[id];
+	g->practice = remit__org_id(cx, f[REMIT__P_PRACTICE].s);
+	g->payer = remit__org_id(cx, f[REMIT__P_COMMISSIONER].s);
+	/* dates are years 1..9999: days since 1970 fit in 32 bits */
+	g->from = (int32_t)f[REMIT__P_FROM].i;
+	g->to = to >= REMIT__OPEN ? REMIT__OPEN : (int32_t)to;
+	g->line = person->line > UINT32_MAX ? UINT32_MAX : (uint32_t)person->line;
+	r->head[id] = r->n;
+	return r->n++;
+}
+
+uint32_t remit__regs_at(const remit__regs *r, const remit__ctx *cx, remit__str patient,
+			int64_t day)
+{
+	uint32_t id = remit__patient_find(cx, patient);
+	for (uint32_t i = remit__regs_first(r, id); i != REMIT__NONE; i = r->v[i].next)
+		if (r->v[i].from <= day && day <= r->v[i].to)
+			return i;
+	return REMIT__NONE;
+}
+
+size_t remit__regs_of(const remit__regs *r, uint32_t patient, uint32_t **buf, size_t *cap)
+{
+	size_t k = 0;
+	for (uint32_t i = remit__regs_first(r, patient); i != REMIT__NONE; i = r->v[i].next) {
+		if (k == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*buf = remit__xrealloc(*buf, *cap * sizeof **buf);
+		}
+		(*buf)[k++] = i;
+	}
+	/* the chain is newest-first in file order: insertion sort by from (few) */
+	uint32_t *v = *buf;
+	for (size_t i = 1; i < k; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && r->v[v[j - 1]].from > r->v[x].from; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return k;
+}
+
+uint32_t remit__regs_latest(const remit__regs *r, uint32_t i, const remit__window *w)
+{
+	uint32_t best = i;
+	for (uint32_t j = remit__regs_first(r, r->v[i].patient); j != REMIT__NONE; j = r->v[j].next)
+		if (remit__reg_in_window(&r->v[j], w) &&
+		    (!remit__reg_in_window(&r->v[best], w) || r->v[j].from > r->v[best].from))
+			best = j;
+	return best;
+}
+
+void remit__regs_grow(const remit__regs *r, void **arr, uint32_t *cap, size_t size)
+{
+	if (*cap >= r->cap)
+		return;
+	*arr = remit__xrealloc(*arr, (size_t)r->cap * size);
+	*cap = r->cap;
+}
+
+void remit__regs_free(remit__regs *r)
+{
+	free(r->v);
+	free(r->head);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- pro-rating ------------------------------------------------------------ */
+
+remit__window remit__budget_window(const remit__module *m, const struct remit_regime *r)
+{
+	remit__window w = {0};
+	if (!r->has_period)
+		return w;
+	w.bounded = true;
+	w.from = r->period_from;
+	w.to = r->period_to;
+	w.year = r->period_to - r->period_from + 1;
+	if (m->has_valid) {
+		if (m->valid_from > w.from)
+			w.from = m->valid_from;
+		if (m->valid_to < w.to)
+			w.to = m->valid_to;
+	}
+	return w;
+}
+
+int64_t remit__reg_days(const remit__reg *g, const remit__window *w)
+{
+	return remit__days_within(g->from, g->to, w->from, w->to);
+}
+
+bool remit__reg_in_window(const remit__reg *g, const remit__window *w)
+{
+	return !w->bounded || remit__reg_days(g, w) > 0;
+}
+
+bool remit__budget_prorate(remit__loader *L, const yaml_node_t *n, const char *ctx, bool *on)
+{
+	const char *s;
+	*on = false;
+	if (!remit__cfg_str(L, n, ctx, &s))
+		return false;
+	if (strcmp(s, "days") != 0) {
+		remit__rules_error(L, n, "%s: expected days, got %s", ctx, remit__node_desc(L, n));
+		return false;
+	}
+	/* a `period` with an error of its own is reported there */
+	if (!L->regime->has_period &&
+	    !remit__cfg_get(L, yaml_document_get_root_node(L->doc), "period")) {
+		remit__rules_error(L, n,
+				   "%s: pro-rating by days needs the regime's period "
+				   "(period: {start: ..., end: ...})",
+				   ctx);
+		return false;
+	}
+	*on = L->regime->has_period;
+	return *on;
+}
+
+const char *remit__reg_dates(remit__ctx *cx, const remit__reg *g)
+{
+	char a[11], b[11];
+	char *out = cx->fmt[cx->fmt_next++ % 8];
+	remit__date_format(g->from, a);
+	if (g->to == REMIT__OPEN) {
+		snprintf(out, REMIT__NUM_BUF, "%s to (open)", a);
+	} else {
+		remit__date_format(g->to, b);
+		snprintf(out, REMIT__NUM_BUF, "%s to %s", a, b);
+	}
+	return out;
+}
+
+/* ---- market forces of the holder ------------------------------------------- */
+
+bool remit__bmff_parse(remit__loader *L, const yaml_node_t *n, const char *ctx,
+		       const char *extra, remit__bmff *out)
+{
+	remit__key keys[] = {{"table", true}, {"default", false}, {extra, false}, {NULL, false}};
+	remit__arena *a = remit__loader_arena(L);
+	memset(out, 0, sizeof *out);
+	if (!remit__cfg_keys(L, n, keys, ctx))
+		return false;
+	const remit__table *t = remit__cfg_table_ref(L, remit__cfg_get(L, n, "table"),
+						     remit__sprintf(a, "%s.table", ctx));
+	if (!t)
+		return false;
+	if (t->value < 0) {
+		remit__rules_error(L, n, "%s: table '%s' has no value column (give it 'column:')",
+				   ctx, t->name);
+		return false;
+	}
+	bool ok = true;
+	out->values = remit__alloc(a, (t->nrows + 1) * sizeof *out->values);
+	for (uint32_t r = 0; r < t->nrows; r++) {
+		const char *s = remit__table_cell(t, r, (uint32_t)t->value);
+		unsigned long line, col;
+		remit__table_pos(t, r, (uint32_t)t->value, &line, &col);
+		if (remit__num_parse(s, strlen(s), REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
+				     L->regime->consts, &out->values[r]) < 0 ||
+		    remit__num_sign(out->values[r]) <= 0) {
+			remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
+					      "%s: %s: expected a factor > 0, got \"%s\"", ctx,
+					      t->columns[t->value], s);
+			ok = false;
+		}
+	}
+	yaml_node_t *d = remit__cfg_get(L, n, "default");
+	if (d) {
+		out->has_default = remit__cfg_num(L, d, remit__sprintf(a, "%s.default", ctx),
+						  REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
+						  &out->def);
+		if (out->has_default && remit__num_sign(out->def) <= 0) {
+			remit__rules_error(L, d, "%s.default: expected a factor > 0", ctx);
+			out->has_default = false;
+		}
+		ok &= out->has_default;
+	}
+	out->table = ok ? t : NULL;
+	return ok;
+}
+
+bool remit__bmff_of(const remit__bmff *b, const char *org, size_t n, remit__num *f)
+{
+	if (!b->table) {
+		*f = REMIT__NUM_ONE;
+		return true;
+	}
+	int64_t r = remit__table_find(b->table, org, n);
+	if (r >= 0)
+		*f = b->values[r];
+	else if (b->has_default)
+		*f = b->def;
+	return r >= 0 || b->has_default;
+}
+
+bool remit__bmff_check(remit__loader *L, const remit__bmff *b, const yaml_node_t *n,
+		       const char *ctx, const char *org)
+{
+	remit__num f;
+	if (remit__bmff_of(b, org, strlen(org), &f))
+		return true;
+	remit__rules_error(L, n, "%s: no market forces factor for the holder %s in table %s "
+				 "(and no default)",
+			   ctx, org, b->table->name);
+	return false;
+}
+
+/* ---- `{from: column}` ------------------------------------------------------- */
+
+bool remit__budget_column(remit__loader *L, const yaml_node_t *n, const char *ctx,
+			  remit__ftype type, const char *what, int *field)
+{
+	static const remit__key keys[] = {{"from", true}, {NULL, false}};
+	const char *name;
+	if (!remit__cfg_keys(L, n, keys, ctx))
+		return false;
+	yaml_node_t *from = remit__cfg_get(L, n, "from");
+	if (!remit__cfg_str(L, from, remit__sprintf(remit__loader_arena(L), "%s.from", ctx), &name))
+		return false;
+	int k = remit__schema_find(&remit__population_schema, name, strlen(name));
+	if (k < 0 || remit__population_schema.fields[k].type != type) {
+		remit__rules_error(L, from, "%s.from: expected a population column (%s), got %s",
+				   ctx, what, remit__node_desc(L, from));
+		return false;
+	}
+	*field = k;
+	return true;
+}
