@@ -11,6 +11,7 @@
 #include "regime.h"
 
 #include "activity.h"
+#include "plugin.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -33,17 +34,13 @@ const remit__module_type *remit__module_type_find(const char *name)
 	for (const remit__module_type *const *t = builtin_modules; *t; t++)
 		if (strcmp((*t)->name, name) == 0)
 			return *t;
-	return NULL;
+	return remit__plugin_type_find(name); /* then plugins (plugin.c) */
 }
 
+/* Built by plugin.c under its lock: the built-ins, then the plugins. */
 const char *remit__module_type_names(void)
 {
-	static char buf[256];
-	if (!buf[0])
-		for (const remit__module_type *const *t = builtin_modules; *t; t++)
-			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s",
-				 t == builtin_modules ? "" : ", ", (*t)->name);
-	return buf;
+	return remit__plugin_type_names(builtin_modules);
 }
 
 const remit__table *remit__regime_table(const struct remit_regime *r, const char *name)
