@@ -334,14 +334,15 @@ static uint32_t *keys_sorted(const remit__strtab *t)
 
 /* ---- terminal report ----------------------------------------------------- */
 
+/* Regimes are columns A, B, C, ... (named in the legend at the top). */
 static void text_header(writer *w, const char *first)
 {
 	remit__cmp *c = w->c;
 	say(w, "%-16s", first);
 	for (size_t i = 0; i < c->n; i++)
-		say(w, " %16.16s", c->regimes[i]);
+		say(w, " %14c", (int)('A' + i % 26));
 	for (size_t i = 1; i < c->n; i++)
-		say(w, " %14s %8s", c->n > 2 ? "delta vs first" : "delta", "delta %");
+		say(w, " %10c − A %8s", (int)('A' + i % 26), "%");
 	say(w, "\n");
 }
 
@@ -351,7 +352,7 @@ static void text_values(writer *w, const char *name, const remit__num *v, bool s
 	char a[REMIT__NUM_BUF], b[REMIT__NUM_BUF];
 	say(w, "%-16.16s", name);
 	for (size_t i = 0; i < c->n; i++)
-		say(w, " %16s", remit__cmp_money(c, spend ? remit__num_neg(c->pool, v[i]) : v[i], a));
+		say(w, " %14s", remit__cmp_money(c, spend ? remit__num_neg(c->pool, v[i]) : v[i], a));
 	for (size_t i = 1; i < c->n; i++) {
 		remit__num d = remit__num_sub(c->pool, v[i], v[0]);
 		if (spend)
@@ -407,8 +408,8 @@ static void text_decomposition(writer *w)
 	remit__num shown0[REMIT_C_COUNT], shown[REMIT_C_COUNT];
 	char a[REMIT__NUM_BUF];
 	for (size_t i = 1; i < c->n; i++) {
-		say(w, "Where each delta comes from (%s − %s), by component and by module\n",
-		    c->regimes[i], c->regimes[0]);
+		say(w, "Where each delta comes from (%c − A), by component and by module\n",
+		    (int)('A' + i % 26));
 		for (size_t k = 0; k < n; k++) {
 			const org *o = &c->orgs[ids[k]];
 			remit__num d = remit__num_sub(c->pool, remit__cmp_net(c, o, i), remit__cmp_net(c, o, 0));
@@ -472,10 +473,13 @@ static void text_transitions(writer *w)
 		const trans *t = &c->tr[k];
 		if (t->regime != regime) {
 			regime = t->regime;
-			say(w, "Funding transitions: who is paid for each activity row, %s → %s\n",
-			    c->regimes[0], c->regimes[regime]);
-			say(w, "%-16s %-16s %10s %16s %16s\n", "from", "to", "rows", "amount before",
-			    "amount after");
+			say(w, "Funding transitions: who is paid for each activity row, A → %c\n",
+			    (int)('A' + regime % 26));
+			char to[16], amt[24];
+			snprintf(to, sizeof to, "paid under %c", (int)('A' + regime % 26));
+			snprintf(amt, sizeof amt, "amount under %c", (int)('A' + regime % 26));
+			say(w, "%-16s %-16s %10s %16s %16s\n", "paid under A", to, "rows",
+			    "amount under A", amt);
 		}
 		say(w, "%-16.16s %-16.16s %10llu %16s %16s\n", c->names.strs[t->from],
 		    c->names.strs[t->to], (unsigned long long)t->rows,
@@ -490,11 +494,11 @@ static void text_exposure(writer *w)
 {
 	remit__cmp *c = w->c;
 	char a[REMIT__NUM_BUF];
-	say(w, "Scope exposure\n%-16s %28s %16s %16s %14s\n", "regime",
+	say(w, "Scope exposure\n%-6s %30s %16s %18s %14s\n", "regime",
 	    "members' rows no budget covers", "paid otherwise", "rows in 2 scopes", "unpriced rows");
 	for (size_t i = 0; i < c->n; i++) {
 		const exposure *e = &c->exp[i];
-		say(w, "%-16.16s %28llu %16s %16llu %14llu\n", c->regimes[i],
+		say(w, "%-6c %30llu %16s %18llu %14llu\n", (int)('A' + i % 26),
 		    (unsigned long long)e->exposed_rows,
 		    remit__cmp_money(c, remit__xsum_get(&e->exposed_amount, c->pool), a),
 		    (unsigned long long)e->overlap_rows, (unsigned long long)e->unpriced_rows);
@@ -509,9 +513,9 @@ static void text_reconciliation(writer *w)
 	for (size_t i = 0; i < c->n; i++) {
 		const remit_counts *k = &c->counts[i];
 		say(w,
-		    "%-16.16s rows: %llu read = %llu priced + %llu covered + %llu unpriced + %llu "
+		    "  %c  rows: %llu read = %llu priced + %llu covered + %llu unpriced + %llu "
 		    "rejected; money by payer = by payee = %s: %s\n",
-		    c->regimes[i], (unsigned long long)k->read, (unsigned long long)k->priced,
+		    (int)('A' + i % 26), (unsigned long long)k->read, (unsigned long long)k->priced,
 		    (unsigned long long)k->covered, (unsigned long long)k->unpriced,
 		    (unsigned long long)k->rejected, c->totals[i] ? c->totals[i] : "",
 		    c->balanced[i] ? "balanced" : "NOT BALANCED");
@@ -521,10 +525,10 @@ static void text_reconciliation(writer *w)
 void remit__cmp_write_text(remit__cmp *c, const char *by, remit__write_fn out, void *ud)
 {
 	writer w = {c, out, ud};
-	say(&w, "Comparing");
+	say(&w, "The same activity priced under %zu regimes:\n", c->n);
 	for (size_t i = 0; i < c->n; i++)
-		say(&w, "%s \"%s\"", i ? (i + 1 == c->n ? " and" : ",") : "", c->regimes[i]);
-	say(&w, " on the same activity\n\n");
+		say(&w, "  %c  %s\n", (int)('A' + i % 26), c->regimes[i]);
+	say(&w, "\n");
 	if (!by || !strcmp(by, "provider")) {
 		text_orgs(&w, true);
 		text_orgs(&w, false);

@@ -14,6 +14,7 @@
 #include "engine.h"
 
 #include "activity.h"
+#include "compare.h"
 #include "patients.h"
 #include "population.h"
 
@@ -42,6 +43,12 @@ struct remit__run {
 	const char *file;
 	/* the row being priced, for the line callback */
 	const remit__row *row;
+	/* when comparing: where lines go, and the current row's payments */
+	remit__cmp *cmp;
+	size_t cmp_index;
+	remit__sum row_sum;
+	remit__str row_payee; /* payee of the row's activity line */
+	bool row_overlap;
 };
 
 struct remit_result {
@@ -135,6 +142,14 @@ void remit__emit(remit__ctx *cx, const remit__pline *l)
 	tally_add(&run->by_kind, l->kind, strlen(l->kind), l->amount, scale);
 	if (cx->trace || (run->opt && run->opt->on_line))
 		send_line(run, l);
+	if (run->cmp) {
+		remit__cmp_line(run->cmp, run->cmp_index, l);
+		if (run->row && l->activity.n) {
+			remit__sum_add(&run->row_sum, l->amount, scale);
+			if (!strcmp(l->kind, "activity"))
+				run->row_payee = l->payee;
+		}
+	}
 	if (run->observers && run->row && l->activity.n) {
 		const remit_regime *r = run->regime;
 		for (size_t i = 0; i < r->nmodules; i++)
@@ -239,6 +254,7 @@ static void run_free(struct remit__run *run)
 	tally_free(&run->by_module);
 	tally_free(&run->by_kind);
 	remit__sum_clear(&run->total);
+	remit__sum_clear(&run->row_sum);
 	remit__strtab_free(&run->orgs);
 	remit__strtab_free(&run->patients);
 	free((void *)run->cx.pattr_map);
@@ -306,6 +322,7 @@ static remit__outcome offer(struct remit__run *run, const remit__row *row,
 			if (later->covers && in_valid(later, start) &&
 			    remit__pred_eval(later->covers, row, attr_map)) {
 				run->counts.overlaps++;
+				run->row_overlap = true;
 				REMIT__TRACE(cx, "module %s's scope also matches the row (an overlap)",
 					     later->name);
 			}
@@ -575,6 +592,162 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	return rc;
 }
 
+/* ---- several regimes over one read (remit compare) ----------------------- */
+
+/* Is the row's patient a member of some budget of run's regime that did
+ * not cover it? */
+static bool exposed(struct remit__run *run, const remit__row *row)
+{
+	const remit_regime *r = run->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->member && m->type->member(m, &run->cx, row))
+			return true;
+	}
+	return false;
+}
+
+/* Price one valid row under run, for the comparison. */
+static void compare_row(struct remit__run *run, const remit__row *row, remit__cmp_rowinfo *info)
+{
+	remit__ctx *cx = &run->cx;
+	run->row = row;
+	run->row_sum.units = 0;
+	run->row_payee = (remit__str){"", 0};
+	run->row_overlap = false;
+	cx->funder = (remit__str){"", 0};
+	remit__outcome out = offer(run, row, cx->attr_map);
+	run->row = NULL;
+	switch (out) {
+	case REMIT__PRICED:
+		run->counts.priced++;
+		break;
+	case REMIT__COVERED:
+		run->counts.covered++;
+		break;
+	case REMIT__UNPRICED:
+		run->counts.unpriced++;
+		break;
+	}
+	info->outcome = out;
+	info->unpriced = out == REMIT__UNPRICED;
+	info->funder = out == REMIT__COVERED ? cx->funder : run->row_payee;
+	info->amount = remit__sum_get(&run->row_sum, run->regime->scale, cx->pool);
+	info->overlap = run->row_overlap;
+	info->exposed = out != REMIT__COVERED && exposed(run, row);
+}
+
+static int compare_pass(struct remit__run **runs, size_t n, remit__reader *rd, remit__cmp *cmp,
+			const remit_run_options *opt, remit_error *err)
+{
+	remit__cmp_rowinfo *info = remit__xcalloc(n, sizeof *info);
+	remit__row row;
+	remit__reject rej;
+	int rc;
+	uint64_t read = 0;
+	while ((rc = remit__reader_next(rd, runs[0]->cx.pool, &row, &rej, err)) > 0) {
+		read++;
+		if (opt && opt->on_progress && (read & 0xffff) == 0)
+			opt->on_progress(opt->ud, remit__reader_bytes_done(rd),
+					 remit__reader_bytes_total(rd), read);
+		for (size_t i = 0; i < n; i++)
+			runs[i]->counts.read++;
+		if (rc == REMIT__READ_REJECT) {
+			for (size_t i = 0; i < n; i++)
+				runs[i]->counts.rejected++;
+			if (opt && opt->on_reject)
+				note(opt->on_reject, opt->ud, rej.file, rej.line, rej.column, rej.id,
+				     rej.reason, rej.raw);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++)
+			compare_row(runs[i], &row, &info[i]);
+		remit__cmp_row(cmp, info);
+		for (size_t i = 0; i < n; i++)
+			remit__numpool_reset(runs[i]->cx.pool);
+	}
+	if (opt && opt->on_progress)
+		opt->on_progress(opt->ud, remit__reader_bytes_done(rd), remit__reader_bytes_total(rd),
+				 read);
+	free(info);
+	return rc < 0 ? rc : 0;
+}
+
+int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *rd,
+		   remit__reader *population, const remit_run_options *opt, remit__cmp **out,
+		   remit_error *err)
+{
+	if (!regimes || n < 2 || !rd || !out)
+		return usage(err, "%s", "compare needs two or more regimes and activity");
+	for (size_t i = 0; i < n; i++) {
+		if (!regimes[i])
+			return usage(err, "%s", "compare: a regime is missing");
+		if (remit__population_wanted(regimes[i]) && !population)
+			return usage(err, "regime \"%s\" has population budgets: give --population FILE",
+				     regimes[i]->name);
+	}
+	const char **names = remit__xcalloc(n, sizeof *names);
+	int *scales = remit__xcalloc(n, sizeof *scales);
+	struct remit__run **runs = remit__xcalloc(n, sizeof *runs);
+	uint32_t **maps = remit__xcalloc(n, sizeof *maps);
+	remit__ctx **cxs = remit__xcalloc(n, sizeof *cxs);
+	int rc = 0;
+	size_t ready = 0;
+	for (; ready < n && rc == 0; ready++) {
+		names[ready] = regimes[ready]->name;
+		scales[ready] = regimes[ready]->scale;
+		rc = bind_activity(regimes[ready], rd, &maps[ready], err);
+		if (rc < 0)
+			break;
+		runs[ready] = run_new(regimes[ready], NULL);
+		runs[ready]->cx.attr_map = maps[ready];
+		cxs[ready] = &runs[ready]->cx;
+	}
+	remit__cmp *cmp = remit__cmp_new(names, scales, n);
+	bool rewind = false;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		runs[i]->cmp = cmp;
+		runs[i]->cmp_index = i;
+		if (!population || !remit__population_wanted(regimes[i]))
+			continue;
+		if (rewind)
+			rc = remit__reader_rewind(population, err);
+		if (rc == 0)
+			rc = remit__population_load(cxs[i], population, i == 0 ? opt : NULL,
+						    &runs[i]->counts, err);
+		rewind = true;
+	}
+	bool patients = false;
+	for (size_t i = 0; i < n; i++)
+		patients |= needs_patients(regimes[i]);
+	if (rc == 0 && patients)
+		rc = remit__patients_prepass_many(cxs, n, rd, err);
+	if (rc == 0)
+		rc = compare_pass(runs, n, rd, cmp, opt, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		finish_modules(runs[i]);
+		struct remit_result *res = result_new(runs[i]);
+		remit__cmp_counts(cmp, i, &res->counts, res->total, res->balanced);
+		remit_result_free(res);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (runs[i])
+			run_free(runs[i]);
+		free(maps[i]);
+	}
+	free(runs);
+	free(maps);
+	free(cxs);
+	free(names);
+	free(scales);
+	if (rc < 0) {
+		remit__cmp_free(cmp);
+		return rc;
+	}
+	*out = cmp;
+	return 0;
+}
+
 /* Open the files and run. */
 static int run_file(const remit_regime *r, const char *activity, const char *population,
 		    const remit_run_options *opt, remit_text_fn trace, void *trace_ud,
@@ -613,4 +786,77 @@ int remit_explain(const remit_regime *r, const char *activity_path, const char *
 		return usage(err ? err : &scratch, "%s", "an activity id and an output are required");
 	return run_file(r, activity_path, population_path, NULL, out, ud, activity_id, NULL,
 			err ? err : &scratch);
+}
+
+/* ---- comparing regimes (public) ------------------------------------------ */
+
+struct remit_comparison {
+	remit__cmp *cmp;
+};
+
+int remit_compare_files(const remit_regime *const *regimes, size_t n, const char *activity_path,
+			const char *population_path, const remit_run_options *opt,
+			remit_comparison **out, remit_error *err)
+{
+	remit_error scratch;
+	err = err ? err : &scratch;
+	if (out)
+		*out = NULL;
+	if (!regimes || n < 2 || !activity_path || !out)
+		return usage(err, "%s",
+			     "remit_compare_files: two or more regimes, an activity file and out are "
+			     "required");
+	bool wanted = false;
+	for (size_t i = 0; i < n; i++)
+		wanted |= regimes[i] && remit__population_wanted(regimes[i]);
+	remit__reader *rd, *pop = NULL;
+	int rc = remit__reader_open(activity_path, &remit__activity_schema, &rd, err);
+	if (rc < 0)
+		return rc;
+	if (population_path && wanted)
+		rc = remit__reader_open(population_path, &remit__population_schema, &pop, err);
+	remit__cmp *cmp = NULL;
+	if (rc == 0)
+		rc = remit__compare(regimes, n, rd, pop, opt, &cmp, err);
+	if (pop)
+		remit__reader_close(pop);
+	remit__reader_close(rd);
+	if (rc < 0)
+		return rc;
+	*out = remit__xmalloc(sizeof **out);
+	(*out)->cmp = cmp;
+	return REMIT_OK;
+}
+
+int remit_comparison_write(remit_comparison *c, remit_report_format format, const char *by,
+			   remit_write_fn out, void *ud)
+{
+	if (!c || !out)
+		return REMIT_EUSAGE;
+	if (by && strcmp(by, "provider") && strcmp(by, "commissioner") && strcmp(by, "module") &&
+	    strcmp(by, "pod"))
+		return REMIT_EUSAGE;
+	switch (format) {
+	case REMIT_REPORT_TEXT:
+		remit__cmp_write_text(c->cmp, by, out, ud);
+		return REMIT_OK;
+	case REMIT_REPORT_JSON:
+		remit__cmp_write_json(c->cmp, out, ud);
+		return REMIT_OK;
+	case REMIT_REPORT_CSV:
+		remit__cmp_write_csv(c->cmp, out, ud);
+		return REMIT_OK;
+	case REMIT_REPORT_HTML:
+		remit__cmp_write_html(c->cmp, out, ud);
+		return REMIT_OK;
+	}
+	return REMIT_EUSAGE;
+}
+
+void remit_comparison_free(remit_comparison *c)
+{
+	if (!c)
+		return;
+	remit__cmp_free(c->cmp);
+	free(c);
 }

@@ -27,6 +27,7 @@ struct remit__ctx {
 	bool detail;         /* lines are read (callback or trace): build basis texts */
 	remit_text_fn trace; /* non-NULL while explaining */
 	void *trace_ud;
+	remit__str funder; /* for a covered row: who is paid for it (set by price) */
 	char reason[512];
 	char basis[768];
 	char fmt[8][REMIT__NUM_BUF];
@@ -82,5 +83,14 @@ struct remit__reader;
 int remit__run(const struct remit_regime *r, struct remit__reader *activity,
 	       struct remit__reader *population, const remit_run_options *opt, remit_text_fn trace,
 	       void *trace_ud, const char *only_id, remit_result **out, remit_error *err);
+
+/* Several regimes over one read of the activity: each row is priced under
+ * every regime in turn, and the comparison (compare.h) sees every line and
+ * each row's fate under each regime.  On success *out is the comparison
+ * (free with remit__cmp_free). */
+struct remit__cmp;
+int remit__compare(const struct remit_regime *const *regimes, size_t n,
+		   struct remit__reader *activity, struct remit__reader *population,
+		   const remit_run_options *opt, struct remit__cmp **out, remit_error *err);
 
 #endif

@@ -56,7 +56,8 @@ typedef struct remit__prow {
 /* What price() did with a row. */
 typedef enum remit__outcome {
 	REMIT__PRICED,   /* paid by an activity line */
-	REMIT__COVERED,  /* paid for by a budget, block or episode */
+	REMIT__COVERED,  /* paid for by a budget, block or episode: price() sets
+			    cx->funder to the organisation paid for it (the holder) */
 	REMIT__UNPRICED, /* owned but cannot be priced: reason in the context */
 } remit__outcome;
 
@@ -124,6 +125,12 @@ struct remit__module_type {
 	 * that id, narrate (through cx->trace) how this instance derives the
 	 * person's budgets; true if the person is one it knows. */
 	bool (*explain_person)(const remit__module *m, remit__ctx *cx, remit__str patient);
+
+	/* Optional, for budgets: is the row's patient in this instance's
+	 * cohort or population on the row's start date, whatever its scope?
+	 * (`remit compare` counts members' rows that no budget covers: where
+	 * cost can shift.) */
+	bool (*member)(const remit__module *m, remit__ctx *cx, const remit__row *row);
 };
 
 /* The built-in module types, and lookup by name. */

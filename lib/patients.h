@@ -25,4 +25,8 @@
 int remit__patients_prepass(remit__ctx *cx, remit__reader *rd, const uint32_t *attr_map,
 			    remit_error *err);
 
+/* The same for several regimes over one read of rd (remit compare). */
+int remit__patients_prepass_many(remit__ctx *const *cxs, size_t n, remit__reader *rd,
+				 remit_error *err);
+
 #endif

@@ -549,8 +549,45 @@ REMIT_API int remit_register_module(const remit_plugin *p, remit_error *err);
  * life of the process. */
 REMIT_API int remit_load_plugin(const char *path, remit_error *err);
 
-/* Not in this version: comparing regimes (`remit compare`) depends on the
- * engine issue that builds it; its API will be added with it. */
+/* ---- comparing regimes ------------------------------------------------------
+ * The same activity (and population) priced under two or more regimes in
+ * one read: per organisation, net income under each regime (received −
+ * paid to others), the deltas against the first regime decomposed exactly
+ * by pricing component and by module; commissioners' spend; the funding
+ * transition matrix (who was paid for each activity row under the first
+ * regime and under each other one: the provider, or the budget holder when
+ * a budget covers the row); scope exposure (rows of budget members that no
+ * budget covers, rows two modules' scopes match, unpriced rows); and the
+ * reconciliation of every regime. */
+typedef struct remit_comparison remit_comparison;
+
+/* Compare regimes[0..n) (n ≥ 2; each may be shared with other threads) on
+ * one activity file and optional population file.  opt may be NULL; its
+ * on_reject, on_progress and ud are used (rejects are reported once),
+ * on_line and on_unpriced are not.  On success *out is a new comparison
+ * the caller frees with remit_comparison_free. */
+REMIT_API int remit_compare_files(const remit_regime *const *regimes, size_t n,
+				  const char *activity_path, const char *population_path,
+				  const remit_run_options *opt, remit_comparison **out,
+				  remit_error *err);
+
+typedef enum remit_report_format {
+	REMIT_REPORT_TEXT, /* terminal tables */
+	REMIT_REPORT_JSON, /* CLI.md's compare --json shape (keys may be added) */
+	REMIT_REPORT_CSV,  /* one long table: section,name,measure,regime,value */
+	REMIT_REPORT_HTML, /* one self-contained page with inline SVG charts */
+} remit_report_format;
+
+/* Receives the report in pieces; data is not NUL-terminated. */
+typedef void (*remit_write_fn)(void *ud, const char *data, size_t len);
+
+/* Write the comparison in a format.  `by` chooses the rows of the text
+ * report's main table: "provider" (or NULL), "commissioner", "module" or
+ * "pod"; other formats ignore it.  Not thread-safe on one comparison. */
+REMIT_API int remit_comparison_write(remit_comparison *c, remit_report_format format,
+				     const char *by, remit_write_fn out, void *ud);
+
+REMIT_API void remit_comparison_free(remit_comparison *c);
 
 #ifdef __cplusplus
 }

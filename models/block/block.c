@@ -86,6 +86,7 @@ static remit__outcome block_price(const remit__module *m, remit__ctx *cx, const 
 			 "activity",
 		     b->payer, b->payee, remit__fmt(cx, b->amount));
 	(void)row;
+	cx->funder = (remit__str){b->payee, (uint32_t)strlen(b->payee)};
 	return REMIT__COVERED;
 }
 

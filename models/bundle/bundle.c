@@ -896,7 +896,8 @@ static remit__outcome bundle_price(const remit__module *m, remit__ctx *cx, const
 				 "payment",
 			     ep->id);
 	}
-	remit__subcontract_pay(m, cx, &b->sc, row, org(cx, ep->holder));
+	cx->funder = org(cx, ep->holder);
+	remit__subcontract_pay(m, cx, &b->sc, row, cx->funder);
 	return REMIT__COVERED;
 }
 

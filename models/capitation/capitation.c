@@ -487,6 +487,13 @@ static bool cap_claims(const remit__module *m, remit__ctx *cx, const remit__row 
 	return true;
 }
 
+static bool cap_member(const remit__module *m, remit__ctx *cx, const remit__row *row)
+{
+	cstate *s = remit__state(cx, m);
+	return remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s,
+			      row->f[REMIT__A_START].i) != REMIT__NONE;
+}
+
 /* Add a covered row's shadow value (or cost) to its commissioner's group. */
 static void add_shadow(const capitation *c, remit__ctx *cx, group *g, const remit__row *row)
 {
@@ -540,6 +547,7 @@ static remit__outcome cap_price(const remit__module *m, remit__ctx *cx, const re
 					   "be priced: %s",
 				       m->name, (int)holder.n, holder.p, why);
 	}
+	cx->funder = holder;
 	return REMIT__COVERED;
 }
 
@@ -811,6 +819,7 @@ const remit__module_type remit__capitation_module = {
 	.parse = cap_parse,
 	.link = cap_link,
 	.claims = cap_claims,
+	.member = cap_member,
 	.run_begin = cap_run_begin,
 	.run_end = cap_run_end,
 	.person = cap_person,

@@ -439,6 +439,13 @@ static bool yoc_claims(const remit__module *m, remit__ctx *cx, const remit__row 
 	return true;
 }
 
+static bool yoc_member(const remit__module *m, remit__ctx *cx, const remit__row *row)
+{
+	ystate *s = remit__state(cx, m);
+	return remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s,
+			      row->f[REMIT__A_START].i) != REMIT__NONE;
+}
+
 static remit__outcome yoc_price(const remit__module *m, remit__ctx *cx, const remit__row *row)
 {
 	const yoc *y = (const yoc *)m;
@@ -469,6 +476,7 @@ static remit__outcome yoc_price(const remit__module *m, remit__ctx *cx, const re
 					   "be priced: %s",
 				       m->name, (int)holder.n, holder.p, why);
 	}
+	cx->funder = holder;
 	return REMIT__COVERED;
 }
 
@@ -686,6 +694,7 @@ const remit__module_type remit__year_of_care_module = {
 	.parse = yoc_parse,
 	.link = yoc_link,
 	.claims = yoc_claims,
+	.member = yoc_member,
 	.run_begin = yoc_run_begin,
 	.run_end = yoc_run_end,
 	.person = yoc_person,
