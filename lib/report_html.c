@@ -246,14 +246,18 @@ static void heat_map(page *p, size_t i)
 		if (t->rows > max)
 			max = t->rows;
 	}
-	const int64_t label = 130, cell = 92, head = 40;
+	const int64_t label = 130, cell = 92, head = 58;
 	int64_t w = label + cell * (int64_t)nt + 10, h = head + 34 * (int64_t)nf + 10;
+	if (w < 640)
+		w = 640; /* room for the captions */
 	put(p, "<svg role=\"img\" aria-label=\"funding transitions\" width=\"%lld\" height=\"%lld\" "
 	       "viewBox=\"0 0 %lld %lld\">\n",
 	    (long long)w, (long long)h, (long long)w, (long long)h);
-	put(p, "<text x=\"%lld\" y=\"14\" fill=\"#57606a\">paid under ", (long long)label);
+	put(p, "<text x=\"%lld\" y=\"14\" fill=\"#57606a\">columns: paid under ", (long long)label);
 	esc(p, c->regimes[i]);
-	put(p, " →</text>\n");
+	put(p, "</text>\n<text x=\"%lld\" y=\"30\" fill=\"#57606a\">rows: paid under ", (long long)label);
+	esc(p, c->regimes[0]);
+	put(p, "</text>\n");
 	for (size_t j = 0; j < nt; j++) {
 		put(p, "<text x=\"%lld\" y=\"%lld\" text-anchor=\"middle\">",
 		    (long long)(label + cell * (int64_t)j + cell / 2), (long long)(head - 6));
