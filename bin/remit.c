@@ -11,6 +11,7 @@
  * 3 rule file error, 4 data file error, 5 internal error.
  */
 #include "remit.h"
+#include "synth.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -361,6 +362,9 @@ enum {
 	OPT_QUIET,
 	OPT_ID,
 	OPT_HELP,
+	OPT_REPORT,
+	OPT_CSV,
+	OPT_BY,
 };
 
 static const struct option long_opts[] = {
@@ -375,11 +379,15 @@ static const struct option long_opts[] = {
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"id", required_argument, NULL, OPT_ID},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"csv", required_argument, NULL, OPT_CSV},
+	{"by", required_argument, NULL, OPT_BY},
 	{NULL, 0, NULL, 0},
 };
 
 typedef struct args {
 	const char *activity, *population, *lines, *unpriced, *rejects, *json, *id;
+	const char *report, *csv, *by;
 	int threads;
 	bool strict, quiet, help;
 	char **files;
@@ -415,6 +423,15 @@ static int parse_args(const char *cmd, int argc, char **argv, const int *allowed
 		case OPT_REJECTS: a->rejects = optarg; break;
 		case OPT_JSON: a->json = optarg; break;
 		case OPT_ID: a->id = optarg; break;
+		case OPT_REPORT: a->report = optarg; break;
+		case OPT_CSV: a->csv = optarg; break;
+		case OPT_BY:
+			if (strcmp(optarg, "provider") && strcmp(optarg, "commissioner") &&
+			    strcmp(optarg, "module") && strcmp(optarg, "pod"))
+				return usage_error(cmd, "--by: expected provider, commissioner, module or "
+							"pod, got '%s'", optarg);
+			a->by = optarg;
+			break;
 		case OPT_STRICT: a->strict = true; break;
 		case OPT_QUIET: a->quiet = true; break;
 		case OPT_THREADS: {
@@ -614,10 +631,126 @@ static int cmd_explain(int argc, char **argv)
 	return exit_for(rc);
 }
 
+/* ---- compare --------------------------------------------------------------- */
+
+static const char compare_help[] =
+	"Usage: remit compare REGIME_A.yaml REGIME_B.yaml [MORE.yaml...] --activity FILE\n"
+	"                     [--population FILE] [options]\n"
+	"\n"
+	"Price the same activity (and population) under two or more regimes in one read\n"
+	"and show, per organisation, net income under each (received − paid to others),\n"
+	"the difference, where it comes from (by pricing component and by module), who\n"
+	"is paid for each activity row under each regime, the rows where cost can\n"
+	"shift, and the reconciliation of every regime.\n"
+	"\n"
+	"  --activity FILE    activity CSV (or .csv.gz)            (required)\n"
+	"  --population FILE  registered population CSV\n"
+	"  --report FILE      write a self-contained HTML report with charts\n"
+	"  --json FILE        write the comparison as JSON ('-' for stdout)\n"
+	"  --csv FILE         write the comparison as one long CSV table ('-' for stdout)\n"
+	"  --by DIMENSION     rows of the main table: provider (default), commissioner,\n"
+	"                     module or pod\n"
+	"  --rejects FILE     write rows that failed validation\n"
+	"  --threads N        worker threads (never changes any result)\n"
+	"  --quiet            no progress bar\n"
+	"\n"
+	"Exit: 0 ok, 2 usage, 3 rule file error, 4 data file error, 5 internal error.\n";
+
+static void write_file(void *ud, const char *data, size_t len)
+{
+	fwrite(data, 1, len, (FILE *)ud);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const int allowed[] = {OPT_ACTIVITY, OPT_POPULATION, OPT_REPORT, OPT_JSON,
+				      OPT_CSV,      OPT_BY,         OPT_REJECTS, OPT_THREADS,
+				      OPT_QUIET,    0};
+	args a;
+	int rc = parse_args("compare", argc, argv, allowed, &a);
+	if (rc || a.help) {
+		if (a.help)
+			fputs(compare_help, stdout);
+		return rc;
+	}
+	if (a.nfiles < 2)
+		return usage_error("compare", "expected two or more REGIME.yaml files, got %d",
+				   a.nfiles);
+	if (!a.activity)
+		return usage_error("compare", "--activity FILE is required");
+	remit_regime **regimes = calloc((size_t)a.nfiles, sizeof *regimes);
+	int worst = 0;
+	for (int i = 0; i < a.nfiles && regimes; i++) {
+		int r = load_regime(a.files[i], &regimes[i]);
+		if (r > worst)
+			worst = r;
+	}
+	price_ctx pc;
+	memset(&pc, 0, sizeof pc);
+	outfile html, json, csv;
+	remit_comparison *cmp = NULL;
+	if (!regimes) {
+		fputs("remit: out of memory\n", stderr);
+		return EXIT_INTERNAL;
+	}
+	if (worst)
+		goto out_free;
+	if (!out_open(&pc.rejects, a.rejects) || !out_open(&html, a.report) ||
+	    !out_open(&json, a.json) || !out_open(&csv, a.csv)) {
+		worst = EXIT_DATA;
+		goto out_free;
+	}
+	if (pc.rejects.f)
+		fputs("file,line,column,reason,raw\n", pc.rejects.f);
+	pc.prog.on = !a.quiet && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &pc.prog.t0);
+	remit_run_options opt = {
+		.threads = a.threads,
+		.on_reject = pc.rejects.f ? on_reject : NULL,
+		.on_progress = pc.prog.on ? on_progress : NULL,
+		.ud = &pc,
+	};
+	remit_error err;
+	rc = remit_compare_files((const remit_regime *const *)regimes, (size_t)a.nfiles,
+				 a.activity, a.population, &opt, &cmp, &err);
+	if (pc.prog.on)
+		progress_draw(&pc.prog, pc.done, pc.total, pc.rows, true);
+	if (rc != REMIT_OK) {
+		print_error(&err);
+		worst = exit_for(rc);
+		out_close(&pc.rejects, false);
+		out_close(&html, false);
+		out_close(&json, false);
+		out_close(&csv, false);
+		goto out_free;
+	}
+	if (html.f)
+		remit_comparison_write(cmp, REMIT_REPORT_HTML, NULL, write_file, html.f);
+	if (json.f)
+		remit_comparison_write(cmp, REMIT_REPORT_JSON, NULL, write_file, json.f);
+	if (csv.f)
+		remit_comparison_write(cmp, REMIT_REPORT_CSV, NULL, write_file, csv.f);
+	bool ok = out_close(&pc.rejects, true) & out_close(&html, true) & out_close(&json, true) &
+		  out_close(&csv, true);
+	bool data_on_stdout = (a.json && !strcmp(a.json, "-")) || (a.csv && !strcmp(a.csv, "-"));
+	if (!data_on_stdout)
+		remit_comparison_write(cmp, REMIT_REPORT_TEXT, a.by, write_file, stdout);
+	if (a.report && !a.quiet)
+		fprintf(stderr, "report written to %s\n", a.report);
+	worst = ok ? EXIT_OK : EXIT_DATA;
+out_free:
+	remit_comparison_free(cmp);
+	for (int i = 0; i < a.nfiles; i++)
+		remit_regime_free(regimes[i]);
+	free(regimes);
+	return worst;
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static const char main_help[] =
 	"Usage: remit COMMAND [options]\n"
+	"       remit --plugin PATH.so [--plugin PATH.so]... COMMAND [options]\n"
 	"\n"
 	"Price health-care activity under payment regimes, exactly.\n"
 	"\n"
@@ -625,13 +758,53 @@ static const char main_help[] =
 	"  check    validate rule files; print every error\n"
 	"  price    price an activity file under a regime\n"
 	"  explain  show every step of one row's price\n"
-	"  compare  compare regimes (not in this version)\n"
-	"  synth    make synthetic data (not in this version)\n"
+	"  compare  price the same activity under several regimes: who gains, who loses\n"
+	"  synth    make synthetic data and regimes for it\n"
+	"\n"
+	"Options (before the command):\n"
+	"  --plugin PATH.so  load a payment module built outside remit; rule files\n"
+	"                    then name it in 'module:'.  Repeatable.  A plugin that\n"
+	"                    cannot be loaded or has another interface version is an\n"
+	"                    error (exit 2).\n"
 	"\n"
 	"'remit COMMAND --help' describes each.  'remit --version' prints the version.\n";
 
+/* Global options before the command: --plugin PATH.so (or --plugin=PATH),
+ * repeatable.  Returns the index of the command in argv, or -1 after
+ * reporting an error (*code is then the exit code). */
+static int load_plugins(int argc, char **argv, int *code)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *path;
+		if (strcmp(argv[i], "--plugin") == 0) {
+			if (i + 1 >= argc) {
+				*code = usage_error(NULL, "option '--plugin' needs a value");
+				return -1;
+			}
+			path = argv[++i];
+		} else if (strncmp(argv[i], "--plugin=", 9) == 0) {
+			path = argv[i] + 9;
+		} else {
+			break;
+		}
+		remit_error err;
+		if (remit_load_plugin(path, &err) != REMIT_OK) {
+			print_error(&err);
+			*code = EXIT_USAGE;
+			return -1;
+		}
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
+	int code = EXIT_OK, first = load_plugins(argc, argv, &code);
+	if (first < 0)
+		return code;
+	argc -= first - 1; /* the command becomes argv[1] */
+	argv += first - 1;
 	if (argc < 2)
 		return usage_error(NULL, "expected a command");
 	const char *cmd = argv[1];
@@ -649,9 +822,9 @@ int main(int argc, char **argv)
 		return cmd_price(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
-	if (!strcmp(cmd, "compare") || !strcmp(cmd, "synth")) {
-		fprintf(stderr, "remit %s: not available in this version of remit\n", cmd);
-		return EXIT_USAGE;
-	}
+	if (!strcmp(cmd, "synth"))
+		return remit_synth_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command '%s'", cmd);
 }
