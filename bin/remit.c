@@ -591,10 +591,12 @@ static int cmd_check(int argc, char **argv)
 /* ---- explain ------------------------------------------------------------- */
 
 static const char explain_help[] =
-	"Usage: remit explain REGIME.yaml --activity FILE --id ACTIVITY_ID\n"
+	"Usage: remit explain REGIME.yaml --activity FILE [--population FILE] --id ID\n"
 	"\n"
 	"Show how one activity row is claimed and priced: every module consulted,\n"
-	"every step, every rounding, with exact values.\n"
+	"every step, every rounding, with exact values.  When ID is a person of the\n"
+	"population file rather than an activity row, show how each budget module\n"
+	"derives that person's budget.\n"
 	"\n"
 	"Exit: 0 ok, 2 usage or no such id, 3 rule file error, 4 data file error.\n";
 
@@ -621,7 +623,7 @@ static int cmd_explain(int argc, char **argv)
 	remit_regime *r;
 	if ((rc = load_regime(a.files[0], &r)))
 		return rc;
-	printf("activity %s under regime \"%s\" (rounding: scale %d)\n", a.id, remit_regime_name(r),
+	printf("%s under regime \"%s\" (rounding: scale %d)\n", a.id, remit_regime_name(r),
 	       remit_regime_scale(r));
 	remit_error err;
 	rc = remit_explain(r, a.activity, a.population, a.id, print_text, NULL, &err);

@@ -202,7 +202,7 @@ Test(cli, explain_shows_every_step_of_t4)
 	int rc = remit_test_run("explain " REGIME " --activity " ACTIVITY " --id T4", &out, &err);
 	cr_assert_eq(rc, 0, "%s", err);
 	const char *want =
-		"activity T4 under regime \"PbR 2024/25\" (rounding: scale 2)\n"
+		"T4 under regime \"PbR 2024/25\" (rounding: scale 2)\n"
 		"module apc (tariff): claims the row\n"
 		"  base price: code HT12A pod NE → 16447.00 (../models/tariff/examples/apc_prices.csv:5)\n"
 		"  short stay: not applied (los 8 > max_los 1)\n"
