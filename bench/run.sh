@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# The tariff benchmark: remit against DuckDB on the same files, same job.
+# The benchmark: remit against DuckDB on the same files, same job, then
+# remit alone on the other scenarios of issue 6.
 #
 #   bench/run.sh [ROWS]        (default 5000000)
 #
 # Builds remit (Release) and the generator, generates ROWS claims once into
 # bench/data/ROWS/ (reused afterwards), installs DuckDB's node package into
-# bench/node_modules once, then runs both at 1 and 2 threads, checks that
-# the totals per provider are identical to the penny, and prints rows/s,
-# wall time, peak RSS and the remit/DuckDB ratio.  Not part of the tests.
+# bench/node_modules once, then:
+#
+#  1. the tariff job (tariff + long stay + MFF, totals per provider): remit
+#     and DuckDB at 1 and 2 threads; the totals per provider must be
+#     identical to the penny; rows/s, wall time, peak RSS and the
+#     remit/DuckDB ratio (DuckDB wall / remit wall: above 1, remit is faster);
+#  2. the same job writing every line (--lines to a file), at 1 and 2
+#     threads (the two files must be byte-identical);
+#  3. `remit synth` data (SYNTH_ROWS rows, default min(ROWS, 1000000)) under
+#     its regimes with a bundle, a year of care and a capitation budget (a
+#     population), at 1 and 2 threads, and `remit compare` of three regimes
+#     (compare reads on one thread).
+#
+# Not part of the tests.  Wall time includes process start and loading the
+# regime; DuckDB's includes starting node.
 set -euo pipefail
 cd "$(dirname "$0")"
 rows=${1:-5000000}
 data=data/$rows
 build=../build-bench
+synth_rows=${SYNTH_ROWS:-$((rows < 1000000 ? rows : 1000000))}
+synth=data/synth-$synth_rows
 
 cmake -S .. -B "$build" -DCMAKE_BUILD_TYPE=Release -DREMIT_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
@@ -22,15 +37,20 @@ if [ ! -s "$data/activity.csv" ]; then
 	echo "generating $rows rows into bench/$data ..."
 	"$build/gen-claims" "$rows" "$data"
 fi
+if [ ! -s "$synth/activity.csv" ]; then
+	echo "generating $synth_rows synthetic rows into bench/$synth ..."
+	"$build/remit" synth --rows "$synth_rows" --out "$synth" --quiet
+fi
 [ -d node_modules/@duckdb/node-api ] || npm install --no-audit --no-fund --silent >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run NAME OUT CMD...: wall seconds and peak RSS (KB) of CMD, its stdout to OUT
+# run OUT CMD...: wall seconds and peak RSS (KB) of CMD, its stdout to OUT
 run() {
 	local out=$1; shift
-	/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$out" 2>/dev/null
+	/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >"$out" 2>"$tmp/stderr" ||
+		{ cat "$tmp/stderr" >&2; return 1; }
 	cat "$tmp/time"
 }
 
@@ -40,7 +60,14 @@ totals() {
 		tr ':' ' ' | sort
 }
 
-printf '%-8s %7s %9s %12s %9s %8s\n' tool threads wall_s rows_per_s peak_MB ratio
+# line NAME THREADS WALL RSS_KB ROWS [RATIO]
+line() {
+	printf '%-22s %7s %9s %12.0f %9.0f %8s\n' "$1" "$2" "$3" "$(echo "$5 / $3" | bc -l)" \
+		"$(echo "$4 / 1024" | bc -l)" "${6:-}"
+}
+
+echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf '%-22s %7s %9s %12s %9s %8s\n' job threads wall_s rows_per_s peak_MB ratio
 bytes=$(stat -c %s "$data/activity.csv")
 ok=1
 for t in 1 2; do
@@ -50,10 +77,30 @@ for t in 1 2; do
 	if ! diff <(totals "$tmp/remit.json") <(totals "$tmp/duck.json") >"$tmp/diff"; then
 		echo "totals differ at $t threads:"; head "$tmp/diff"; ok=0
 	fi
-	printf '%-8s %7s %9s %12.0f %9.0f\n' remit "$t" "$rw" "$(echo "$rows / $rw" | bc -l)" \
-		"$(echo "$rm / 1024" | bc -l)"
-	printf '%-8s %7s %9s %12.0f %9.0f %8.2f\n' duckdb "$t" "$dw" "$(echo "$rows / $dw" | bc -l)" \
-		"$(echo "$dm / 1024" | bc -l)" "$(echo "$dw / $rw" | bc -l)"
+	line "tariff: remit" "$t" "$rw" "$rm" "$rows"
+	line "tariff: duckdb" "$t" "$dw" "$dm" "$rows" "$(printf '%.2f' "$(echo "$dw / $rw" | bc -l)")"
 done
+for t in 1 2; do
+	read -r w m < <(run /dev/null "$build/remit" price "$data/regime.yaml" \
+		--activity "$data/activity.csv" --lines "$tmp/lines-$t.csv" --quiet --threads "$t")
+	line "tariff --lines: remit" "$t" "$w" "$m" "$rows"
+done
+cmp -s "$tmp/lines-1.csv" "$tmp/lines-2.csv" || { echo "lines differ between 1 and 2 threads"; ok=0; }
+rm -f "$tmp"/lines-*.csv
+for regime in pbr-bundle pbr-yoc ico; do
+	for t in 1 2; do
+		read -r w m < <(run "$tmp/$regime-$t.json" "$build/remit" price \
+			"$synth/regimes/$regime.yaml" --activity "$synth/activity.csv" \
+			--population "$synth/population.csv" --json - --quiet --threads "$t")
+		line "synth $regime" "$t" "$w" "$m" "$synth_rows"
+	done
+	cmp -s "$tmp/$regime-1.json" "$tmp/$regime-2.json" ||
+		{ echo "$regime: totals differ between 1 and 2 threads"; ok=0; }
+done
+read -r w m < <(run /dev/null "$build/remit" compare "$synth/regimes/pbr.yaml" \
+	"$synth/regimes/pbr-bundle.yaml" "$synth/regimes/pbr-yoc.yaml" \
+	--activity "$synth/activity.csv" --population "$synth/population.csv" --json -)
+line "synth compare x3" 1 "$w" "$m" "$synth_rows"
 echo "file: $rows rows, $((bytes / 1000000)) MB; ratio = DuckDB wall / remit wall (above 1: remit faster)"
-[ $ok = 1 ] && echo "totals per provider: identical to the penny" || exit 1
+[ $ok = 1 ] && echo "totals per provider: identical to the penny; outputs identical at 1 and 2 threads" ||
+	exit 1

@@ -5,7 +5,10 @@
  * the library, and prints; every error goes to standard error as
  * "file:line:col: message" where a position is known.  Output files are
  * written under a temporary name and renamed into place when complete, so
- * an interrupted run never leaves a half-written file under the final name.
+ * an interrupted run never leaves a half-written file under the final name;
+ * SIGINT, SIGTERM and SIGHUP remove the temporary files and exit 128 + the
+ * signal (130, 143, 129).  An output that is not a regular file (/dev/null,
+ * a FIFO) is written in place.
  *
  * Exit codes: 0 success, 1 --strict and rows rejected or unpriced, 2 usage,
  * 3 rule file error, 4 data file error, 5 internal error.
@@ -16,11 +19,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,22 +82,84 @@ typedef struct outfile {
 	const char *path;
 	char tmp[4096];
 	FILE *f;
+	bool direct; /* not a regular file (/dev/null, a FIFO): written in place */
 } outfile;
+
+/* Temporary files being written, for the SIGINT/SIGTERM/SIGHUP handler:
+ * it unlinks each (unlink is async-signal-safe) and exits 128 + the
+ * signal, so an interrupted run leaves neither a half-written file under
+ * its final name nor a stray "<path>.tmp-<pid>".  The table is changed
+ * (by the main thread, before and after a run) only with those signals
+ * blocked; a pointer's store is atomic, so a handler on another thread
+ * sees an entry or not, never half of one. */
+#define MAX_TEMPS 16
+static const char *volatile temps[MAX_TEMPS];
+
+static void temps_set(const char *old, const char *path)
+{
+	sigset_t block, was;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &was);
+	for (int i = 0; i < MAX_TEMPS; i++)
+		if (temps[i] == old) {
+			temps[i] = path;
+			break;
+		}
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+}
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < MAX_TEMPS; i++)
+		if (temps[i])
+			unlink(temps[i]);
+	_exit(128 + sig);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static bool out_open(outfile *o, const char *path)
 {
+	struct stat st;
 	o->path = path;
 	o->f = NULL;
+	o->direct = false;
 	if (!path)
 		return true;
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
 		return true;
 	}
-	snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", path, (long)getpid());
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* a device or a FIFO: renaming a file over it would replace it */
+		o->direct = true;
+		o->f = fopen(path, "w");
+		if (!o->f)
+			fprintf(stderr, "remit: cannot write %s: %s\n", path, strerror(errno));
+		return o->f != NULL;
+	}
+	if ((size_t)snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", path, (long)getpid()) >=
+	    sizeof o->tmp) {
+		fprintf(stderr, "remit: cannot write %s: %s\n", path, strerror(ENAMETOOLONG));
+		return false;
+	}
+	temps_set(NULL, o->tmp); /* before the file exists: no window without it */
 	o->f = fopen(o->tmp, "w");
 	if (!o->f) {
 		fprintf(stderr, "remit: cannot write %s: %s\n", path, strerror(errno));
+		temps_set(o->tmp, NULL);
 		return false;
 	}
 	return true;
@@ -103,8 +171,14 @@ static bool out_close(outfile *o, bool keep)
 		return true;
 	bool ok = fclose(o->f) == 0;
 	o->f = NULL;
+	if (o->direct) {
+		if (!ok)
+			fprintf(stderr, "remit: cannot write %s: %s\n", o->path, strerror(errno));
+		return ok || !keep;
+	}
 	if (!keep || !ok) {
 		remove(o->tmp);
+		temps_set(o->tmp, NULL);
 		if (!ok)
 			fprintf(stderr, "remit: cannot write %s: %s\n", o->path, strerror(errno));
 		return !keep;
@@ -112,8 +186,10 @@ static bool out_close(outfile *o, bool keep)
 	if (rename(o->tmp, o->path) != 0) {
 		fprintf(stderr, "remit: cannot write %s: %s\n", o->path, strerror(errno));
 		remove(o->tmp);
+		temps_set(o->tmp, NULL);
 		return false;
 	}
+	temps_set(o->tmp, NULL);
 	return true;
 }
 
@@ -802,6 +878,7 @@ static int load_plugins(int argc, char **argv, int *code)
 
 int main(int argc, char **argv)
 {
+	catch_signals();
 	int code = EXIT_OK, first = load_plugins(argc, argv, &code);
 	if (first < 0)
 		return code;

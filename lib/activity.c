@@ -7,19 +7,34 @@
  * A data record is then checked field by field in schema order, and the
  * first rule it breaks makes it a reject whose position is that field's
  * (line and byte column, from the CSV reader).  Values are slices of the
- * CSV reader's window, typed into one remit__val array owned by the reader
- * and overwritten by the next row: nothing is allocated per row.
+ * CSV reader's window, typed into one remit__val array owned by the cursor
+ * and overwritten by the next row: nothing is allocated per row.  A cursor
+ * is the per-thread part of reading (a CSV window, the typed values, the
+ * current reject); the reader has one for sequential reads and the run
+ * makes one per worker thread.
  *
- * Duplicate ids (activity only) are found with a set of every id seen,
- * each remembering the ordinal and line of its first row.  A row is a
- * duplicate when its id's first row is another row; so the same file read
- * twice (after a rewind) gives the same rejects, the first row of an id
- * being found again as itself.  The set is open addressing over a
- * power-of-two table of 16-byte slots with a 32-bit hash tag each (so a
- * probe touches a string only when tag and length agree); the ids are
- * copied into an arena.  Every id is remembered, also one of a row
- * rejected for another field: two rows sharing an id are a fault of the
- * file whichever is valid, and the duplicate is the reason reported.
+ * Duplicate ids (activity only).  The first pass over the file meets the
+ * rows in file order (a sequential read, or the run committing the parts
+ * its threads read) and remembers every id; a row whose id was seen on an
+ * earlier row is a duplicate.  It records which rows are duplicates (a bit
+ * per row, and the first row's line for each), so later passes only look
+ * that up.  Every id is remembered, also one of a row rejected for another
+ * field: two rows sharing an id are a fault of the file whichever is
+ * valid, and the duplicate is the reason reported.
+ *
+ * The id set is exact but compact: open addressing over 8-byte slots.
+ * When the input can be read again (a regular file or a memory buffer) a
+ * slot holds a 16-bit fingerprint, the id's length and the ordinal of its
+ * first row, and nothing else: when fingerprint and length agree, both ids
+ * are read again from the input (every 32nd row's offset and line are kept
+ * for this) and compared byte for byte.  That happens for real duplicates
+ * and, by chance, for about one probe in 2^17 otherwise.  The table is
+ * sized from an estimate of the rows (the input's size over the bytes per
+ * row so far), at most 5/6 full: about 8 B / 0.6 ≈ 13 bytes per distinct id
+ * plus 0.5 byte per row of samples and a bit per row (duplicate flags).  A
+ * gzip stream or a pipe cannot be read again: then each id is copied (its
+ * bytes, a length byte and its first line) and the slots hold a 24-bit
+ * fingerprint and the copy's offset: about 13 + 9 + length bytes per id.
  */
 #include "activity.h"
 #include "arena.h"
@@ -35,6 +50,7 @@
 #define LIST_MAX 65535    /* bytes of a '|'-separated list */
 #define ECHO_MAX 64       /* bytes of a bad value quoted in a reason */
 #define AGE_MAX 130
+#define SAMPLE_EVERY 32   /* rows between kept offsets (re-reading ids) */
 
 /* The per-field rules of DATA.md beyond the type. */
 struct fspec {
@@ -42,26 +58,68 @@ struct fspec {
 	uint32_t max_len;
 	int64_t max;       /* INT: largest value allowed (all are ≥ 0) */
 	bool positive;     /* DEC: must be > 0 */
+	bool required;
+	uint8_t type;      /* remit__ftype */
 };
 
-struct idrec {
-	uint64_t ordinal, line; /* of the first row with this id */
-	char s[];
+/* ---- the id set (see the top of the file) ------------------------------ */
+
+enum { IDS_REREAD, IDS_COPY };
+
+struct sample {
+	uint64_t offset, line;
 };
 
-/* 16 bytes: a probe reads one slot and touches a string only when the tag
- * and length agree.  The tag is the hash's low half, which also places the
- * slot, so growing the table never reads the strings. */
-struct idslot {
-	uint32_t tag;            /* low half of the hash */
-	uint32_t len;
-	const struct idrec *rec; /* NULL: empty slot */
+struct dupe {
+	uint64_t ordinal1; /* ordinal + 1; 0: empty */
+	uint64_t first;    /* line of the id's first row */
 };
 
 struct idset {
-	remit__arena mem;
-	struct idslot *slots;
-	uint64_t mask, n;
+	int mode;
+	uint64_t *slots; /* 0: empty */
+	uint64_t cap, n, limit;
+	/* COPY: [len][bytes][first line, 8 bytes] per id */
+	unsigned char *copy;
+	size_t ncopy, capcopy;
+	/* the first pass */
+	uint64_t done;   /* rows it has seen (ordinals below are decided) */
+	bool complete;
+	uint64_t *dupbits;
+	uint64_t dupwords;
+	struct dupe *dupes; /* open addressing by ordinal */
+	uint64_t dupmask, ndupes;
+	struct sample *samples; /* REREAD: rows 0, 32, 64, ... */
+	uint64_t nsamples, capsamples;
+	remit__csv *again;      /* REREAD: reads ids again */
+	remit__rowmark *marks;
+	size_t nmarks, capmarks;
+	uint64_t next_mark;
+};
+
+/* ---- readers and cursors ------------------------------------------------- */
+
+/* Recently parsed dates (files repeat them): the text's words and the day. */
+#define DATE_CACHE 2048
+struct datememo {
+	uint64_t w;  /* bytes 0..7 ("YYYY-MM-") */
+	uint32_t dd; /* bytes 8..9, + 1 (0: empty) */
+	int32_t days;
+};
+
+struct remit__cursor {
+	remit__reader *r;
+	struct datememo dates[DATE_CACHE];
+	remit__csv *csv;
+	bool own_csv;
+	remit__val vals[MAX_SCHEMA];
+	remit__str *attrs; /* the current row's attribute values */
+	uint64_t ordinal;  /* of the next data record */
+	bool speculative;
+	/* the current reject */
+	uint64_t bad_line;
+	uint32_t bad_col;
+	char reason[512];
 };
 
 struct remit__reader {
@@ -74,18 +132,19 @@ struct remit__reader {
 	remit__csv *csv;
 	uint32_t ncols;         /* header fields */
 	struct fspec spec[MAX_SCHEMA];
-	remit__val vals[MAX_SCHEMA];
+	/* fields with a column, in schema order (the id first, for activity) */
+	uint8_t plan[MAX_SCHEMA];
+	int nplan;
+	/* fields without a column that a row's defaults fill in */
+	uint8_t reset[MAX_SCHEMA];
+	int nreset;
 	uint32_t nattrs;
 	uint32_t *attr_col;     /* header column of each attribute */
 	remit__str *attr_names;
 	char *attr_text;
-	remit__str *attrs;      /* the current row's attribute values */
-	uint64_t ordinal;       /* of the next data record */
+	uint64_t data_start, data_line; /* the first data row's offset and line */
+	struct remit__cursor seq;       /* for sequential reads */
 	struct idset ids;
-	/* the current reject */
-	uint64_t bad_line;
-	uint32_t bad_col;
-	char reason[512];
 };
 
 static const remit__str empty_str = {"", 0};
@@ -128,94 +187,424 @@ static int echo_len(remit__str s, const char **more)
 	return (int)n;
 }
 
-static bool fail_at(remit__reader *r, uint64_t line, uint32_t col, const char *fmt, ...)
+static bool fail_at(remit__cursor *c, uint64_t line, uint32_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Make the current row a reject at (line, col); returns false. */
-static bool fail_at(remit__reader *r, uint64_t line, uint32_t col, const char *fmt, ...)
+static bool fail_at(remit__cursor *c, uint64_t line, uint32_t col, const char *fmt, ...)
 {
 	va_list ap;
 
-	r->bad_line = line;
-	r->bad_col = col;
+	c->bad_line = line;
+	c->bad_col = col;
 	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
 	va_end(ap);
 	return false;
 }
 
 /* The position of schema field f in record rec (the file has its column). */
-#define FIELD_POS(r, rec, f) (rec)->field_line[(r)->spec[f].col], (rec)->field_col[(r)->spec[f].col]
+#define FIELD_POS(c, rec, f)                                                                      \
+	(rec)->field_line[(c)->r->spec[f].col], (rec)->field_col[(c)->r->spec[f].col]
 
 /* "<field>: <what>, got \"<value>\"". */
-static bool fail_value(remit__reader *r, const remit__csv_record *rec, int f, const char *what)
+static bool fail_value(remit__cursor *c, const remit__csv_record *rec, int f, const char *what)
 {
 	const char *more;
-	remit__str s = r->vals[f].s;
+	remit__str s = c->vals[f].s;
 	int n = echo_len(s, &more);
 
-	return fail_at(r, FIELD_POS(r, rec, f), "%s: %s, got \"%.*s%s\"",
-		       r->schema->fields[f].name, what, n, s.p, more);
+	return fail_at(c, FIELD_POS(c, rec, f), "%s: %s, got \"%.*s%s\"",
+		       c->r->schema->fields[f].name, what, n, s.p, more);
 }
 
-/* ---- the id set -------------------------------------------------------- */
+/* ---- the id set: slots ------------------------------------------------- */
 
-static void idset_grow(struct idset *s)
+/* REREAD slot: fingerprint 16 | length 8 | ordinal + 1 (40).
+ * COPY slot:   fingerprint 24 | copy offset + 1 (40). */
+#define LOW40 ((uint64_t)0xffffffffff)
+
+static inline uint64_t slot_home(const struct idset *s, uint64_t h)
 {
-	uint64_t ncap = s->slots ? (s->mask + 1) * 2 : 1024, nmask = ncap - 1;
-	struct idslot *slots = remit__xcalloc(ncap, sizeof(*slots));
-
-	for (uint64_t i = 0; s->slots && i <= s->mask; i++) {
-		struct idslot e = s->slots[i];
-		if (!e.rec)
-			continue;
-		uint64_t j = e.tag & nmask;
-		while (slots[j].rec)
-			j = (j + 1) & nmask;
-		slots[j] = e;
-	}
-	free(s->slots);
-	s->slots = slots;
-	s->mask = nmask;
+	return (uint64_t)(((unsigned __int128)(h >> 32) * s->cap) >> 32);
 }
 
-/* The table is far larger than the caches: fetch the slot where the probe
- * for hash h starts while the rest of the row is typed. */
-static void idset_prefetch(struct idset *s, uint64_t h)
+static inline uint64_t slot_tag(const struct idset *s, uint64_t h, uint32_t len)
 {
-	if (!s->slots || (s->n + 1) * 4 > (s->mask + 1) * 3)
-		idset_grow(s);
-	__builtin_prefetch(&s->slots[(uint32_t)h & s->mask]);
+	if (s->mode == IDS_REREAD)
+		return (h & 0xffff) << 48 | (uint64_t)len << 40;
+	return (h & 0xffffff) << 40;
 }
 
-/* The entry of id (hash h), added (as first seen at ordinal, line) if new;
- * idset_prefetch(s, h) must have been called. */
-static const struct idrec *idset_put(struct idset *s, remit__str id, uint64_t h,
-				     uint64_t ordinal, uint64_t line)
+static inline uint64_t slot_tagmask(const struct idset *s)
 {
-	uint32_t tag = (uint32_t)h;
-	uint64_t i = tag & s->mask;
-	struct idslot *e;
-	struct idrec *rec;
+	return ~LOW40;
+}
 
-	for (; (e = &s->slots[i])->rec != NULL; i = (i + 1) & s->mask)
-		if (e->tag == tag && e->len == id.n && memcmp(e->rec->s, id.p, id.n) == 0)
-			return e->rec;
-	rec = remit__alloc(&s->mem, sizeof(*rec) + id.n);
-	rec->ordinal = ordinal;
-	rec->line = line;
-	memcpy(rec->s, id.p, id.n);
-	e->tag = tag;
-	e->len = id.n;
-	e->rec = rec;
+static void ids_alloc(struct idset *s, uint64_t cap)
+{
+	s->cap = cap;
+	s->limit = cap / 6 * 5;
+	s->slots = remit__huge_alloc(cap * sizeof *s->slots);
+}
+
+static void ids_release(struct idset *s)
+{
+	remit__huge_free(s->slots, s->cap * sizeof *s->slots);
+	s->slots = NULL;
+}
+
+/* Place a slot known to be new (rebuilding a table). */
+static void ids_place(struct idset *s, uint64_t h, uint64_t slot)
+{
+	uint64_t i = slot_home(s, h);
+	while (s->slots[i])
+		i = i + 1 == s->cap ? 0 : i + 1;
+	s->slots[i] = slot;
 	s->n++;
-	return rec;
+}
+
+static void ids_prefetch(const struct idset *s, uint64_t h)
+{
+	if (s->slots)
+		__builtin_prefetch(&s->slots[slot_home(s, h)]);
+}
+
+/* ---- the id set: copies (COPY) ------------------------------------------ */
+
+static uint64_t copy_add(struct idset *s, remit__str id, uint64_t line)
+{
+	size_t need = 1 + (size_t)id.n + 8;
+	if (s->ncopy + need > s->capcopy) {
+		size_t cap = s->capcopy ? s->capcopy * 2 : 1 << 16;
+		while (cap < s->ncopy + need)
+			cap *= 2;
+		s->copy = remit__xrealloc(s->copy, cap);
+		s->capcopy = cap;
+	}
+	uint64_t at = s->ncopy;
+	s->copy[at] = (unsigned char)id.n;
+	memcpy(s->copy + at + 1, id.p, id.n);
+	memcpy(s->copy + at + 1 + id.n, &line, 8);
+	s->ncopy += need;
+	return at;
+}
+
+static remit__str copy_id(const struct idset *s, uint64_t at)
+{
+	remit__str id = {(const char *)s->copy + at + 1, s->copy[at]};
+	return id;
+}
+
+static uint64_t copy_line(const struct idset *s, uint64_t at)
+{
+	uint64_t line;
+	memcpy(&line, s->copy + at + 1 + s->copy[at], 8);
+	return line;
+}
+
+static void copy_grow(struct idset *s)
+{
+	uint64_t *old = s->slots, oldcap = s->cap;
+	ids_alloc(s, old ? oldcap * 2 : 1024);
+	s->n = 0;
+	for (uint64_t i = 0; old && i < oldcap; i++)
+		if (old[i]) {
+			remit__str id = copy_id(s, (old[i] & LOW40) - 1);
+			ids_place(s, remit__hash(id.p, id.n), old[i]);
+		}
+	remit__huge_free(old, oldcap * sizeof *old);
+}
+
+/* ---- the id set: duplicates ------------------------------------------- */
+
+static void dupes_grow(struct idset *s)
+{
+	uint64_t cap = s->dupes ? (s->dupmask + 1) * 2 : 64;
+	struct dupe *v = remit__xcalloc(cap, sizeof *v);
+	for (uint64_t i = 0; s->dupes && i <= s->dupmask; i++) {
+		if (!s->dupes[i].ordinal1)
+			continue;
+		uint64_t j = remit__hash(&s->dupes[i].ordinal1, 8) & (cap - 1);
+		while (v[j].ordinal1)
+			j = (j + 1) & (cap - 1);
+		v[j] = s->dupes[i];
+	}
+	free(s->dupes);
+	s->dupes = v;
+	s->dupmask = cap - 1;
+}
+
+static void dupe_add(struct idset *s, uint64_t ordinal, uint64_t first)
+{
+	uint64_t w = ordinal / 64;
+	if (w >= s->dupwords) {
+		uint64_t words = s->dupwords ? s->dupwords * 2 : 1024;
+		while (words <= w)
+			words *= 2;
+		s->dupbits = remit__xrealloc(s->dupbits, words * sizeof *s->dupbits);
+		memset(s->dupbits + s->dupwords, 0, (words - s->dupwords) * sizeof *s->dupbits);
+		s->dupwords = words;
+	}
+	s->dupbits[w] |= (uint64_t)1 << (ordinal % 64);
+	if (!s->dupes || (s->ndupes + 1) * 2 > s->dupmask + 1)
+		dupes_grow(s);
+	uint64_t key = ordinal + 1, j = remit__hash(&key, 8) & s->dupmask;
+	while (s->dupes[j].ordinal1)
+		j = (j + 1) & s->dupmask;
+	s->dupes[j] = (struct dupe){key, first};
+	s->ndupes++;
+}
+
+/* Whether row `ordinal` (decided by the first pass) is a duplicate, and
+ * the line of its id's first row. */
+static bool dupe_of(const struct idset *s, uint64_t ordinal, uint64_t *first)
+{
+	uint64_t w = ordinal / 64;
+	if (w >= s->dupwords || !(s->dupbits[w] >> (ordinal % 64) & 1))
+		return false;
+	uint64_t key = ordinal + 1, j = remit__hash(&key, 8) & s->dupmask;
+	while (s->dupes[j].ordinal1 != key)
+		j = (j + 1) & s->dupmask;
+	*first = s->dupes[j].first;
+	return true;
 }
 
 static void idset_free(struct idset *s)
 {
-	remit__arena_free(&s->mem);
-	free(s->slots);
+	ids_release(s);
+	free(s->copy);
+	free(s->dupbits);
+	free(s->dupes);
+	free(s->samples);
+	free(s->marks);
+	remit__csv_close(s->again);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- the id set: reading ids again (REREAD) ------------------------------ */
+
+/* Whether a record's id is remembered: the record is well formed and its
+ * id is typed (not empty, not too long). */
+static bool checkable(const remit__reader *r, const remit__csv_record *rec, remit__str *id)
+{
+	if (rec->error || rec->nfields != r->ncols)
+		return false;
+	*id = rec->fields[r->spec[REMIT__A_ID].col];
+	return id->n > 0 && id->n <= r->spec[REMIT__A_ID].max_len;
+}
+
+static int changed(const remit__reader *r, remit_error *err)
+{
+	return data_error(err, r->name, 0, 0, "the file changed while it was read");
+}
+
+/* Read the record at (offset, line) again, exactly, and k records after. */
+static int reread_at(remit__reader *r, uint64_t offset, uint64_t line, uint64_t k,
+		     remit__csv_record *rec, remit_error *err)
+{
+	remit__csv *a = r->ids.again;
+	int rc = remit__csv_seek(a, offset, UINT64_MAX, true, line, err);
+	for (uint64_t i = 0; rc == 0 && i <= k; i++) {
+		rc = remit__csv_next(a, rec, err);
+		rc = rc > 0 ? 0 : rc < 0 ? rc : changed(r, err);
+	}
+	return rc;
+}
+
+/* The id and line of row `ordinal`, read again (valid until the next
+ * reread). */
+static int reread_row(remit__reader *r, uint64_t ordinal, remit__str *id, uint64_t *line,
+		      remit_error *err)
+{
+	const struct sample *sm = &r->ids.samples[ordinal / SAMPLE_EVERY];
+	remit__csv_record rec;
+	int rc = reread_at(r, sm->offset, sm->line, ordinal % SAMPLE_EVERY, &rec, err);
+	if (rc < 0)
+		return rc;
+	if (!checkable(r, &rec, id))
+		return changed(r, err);
+	*line = rec.line;
+	return 0;
+}
+
+/* Rebuild the table larger: sized for the rows the input is estimated to
+ * hold (its size over the bytes per row so far), at least double.  The
+ * first growth comes after 850 ids, so a well-estimated file grows once.
+ * The slots are made again by reading the rows the first pass has seen
+ * (their first-seen ids, known to be distinct): the hashes are not kept. */
+static int reread_grow(remit__reader *r, uint64_t offset_now, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	uint64_t cap = s->cap * 2;
+	uint64_t size = remit__csv_bytes_total(r->csv), bytes = offset_now - r->data_start;
+	if (s->done && bytes && size > r->data_start) {
+		/* rows the input holds at the bytes per row so far; later rows
+		 * shorter than the first ones make this grow again, re-estimated */
+		unsigned __int128 est = (unsigned __int128)(size - r->data_start) * s->done / bytes;
+		est = est + est * 2 / 3; /* about 60% full when the estimate is right */
+		if (est > cap)
+			cap = est > ((uint64_t)1 << 40) ? (uint64_t)1 << 40 : (uint64_t)est;
+	}
+	ids_release(s);
+	ids_alloc(s, cap);
+	s->n = 0;
+	remit__csv *a = s->again;
+	remit__csv_record rec;
+	int rc = remit__csv_seek(a, r->data_start, UINT64_MAX, true, r->data_line, err);
+	remit__csv_set_slack(a, 0);
+	for (uint64_t o = 0; rc == 0 && o < s->done; o++) {
+		rc = remit__csv_next(a, &rec, err);
+		if (rc <= 0) {
+			rc = rc < 0 ? rc : changed(r, err);
+			break;
+		}
+		rc = 0;
+		remit__str id;
+		uint64_t first;
+		if (checkable(r, &rec, &id) && !dupe_of(s, o, &first))
+			ids_place(s, remit__hash(id.p, id.n),
+				  slot_tag(s, remit__hash(id.p, id.n), id.n) | (o + 1));
+	}
+	remit__csv_set_slack(a, 4096);
+	return rc;
+}
+
+/* ---- the first pass ------------------------------------------------------ */
+
+/* The first pass meets row `ordinal` (its offset and line): keep samples
+ * and marks and, when the row's id is remembered (idlen > 0, hash h, the
+ * bytes in *id or, if id is NULL, to be read again), decide whether it is a
+ * duplicate (*first: the line of its id's first row). */
+static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+		      const remit__str *id, uint64_t h, uint32_t idlen, bool *dup, uint64_t *first,
+		      remit_error *err)
+{
+	struct idset *s = &r->ids;
+	*dup = false;
+	if (s->mode == IDS_REREAD && ordinal % SAMPLE_EVERY == 0) {
+		if (s->nsamples == s->capsamples) {
+			s->capsamples = s->capsamples ? s->capsamples * 2 : 1024;
+			s->samples = remit__xrealloc(s->samples, s->capsamples * sizeof *s->samples);
+		}
+		s->samples[s->nsamples++] = (struct sample){offset, line};
+	}
+	if (offset >= s->next_mark) {
+		if (s->nmarks == s->capmarks) {
+			s->capmarks = s->capmarks ? s->capmarks * 2 : 256;
+			s->marks = remit__xrealloc(s->marks, s->capmarks * sizeof *s->marks);
+		}
+		s->marks[s->nmarks++] = (remit__rowmark){offset, line, ordinal};
+		s->next_mark = offset + REMIT__MARK_BYTES;
+	}
+	s->done = ordinal + 1;
+	if (!idlen)
+		return 0;
+	if (s->n + 1 > s->limit) {
+		if (s->mode == IDS_COPY) {
+			copy_grow(s);
+		} else {
+			s->done = ordinal; /* this row is not in the table yet */
+			int rc = reread_grow(r, offset, err);
+			s->done = ordinal + 1;
+			if (rc < 0)
+				return rc;
+		}
+	}
+	uint64_t tag = slot_tag(s, h, idlen), i = slot_home(s, h);
+	char mine[TEXT_MAX + 1];
+	bool have_mine = id != NULL;
+	remit__str cur = id ? *id : empty_str;
+	for (; s->slots[i]; i = i + 1 == s->cap ? 0 : i + 1) {
+		uint64_t e = s->slots[i];
+		if ((e & slot_tagmask(s)) != tag)
+			continue;
+		if (s->mode == IDS_COPY) {
+			remit__str other = copy_id(s, (e & LOW40) - 1);
+			if (remit__str_same(other, cur)) {
+				*dup = true;
+				*first = copy_line(s, (e & LOW40) - 1);
+				break;
+			}
+			continue;
+		}
+		if (!have_mine) { /* read this row's id once, keep a copy */
+			remit__csv_record rec;
+			int rc = reread_at(r, offset, line, 0, &rec, err);
+			if (rc < 0)
+				return rc;
+			if (!checkable(r, &rec, &cur) || cur.n != idlen)
+				return changed(r, err);
+			memcpy(mine, cur.p, cur.n);
+			cur.p = mine;
+			have_mine = true;
+		}
+		remit__str other = empty_str;
+		uint64_t other_line = 0;
+		int rc = reread_row(r, (e & LOW40) - 1, &other, &other_line, err);
+		if (rc < 0)
+			return rc;
+		if (remit__str_same(other, cur)) {
+			*dup = true;
+			*first = other_line;
+			break;
+		}
+	}
+	if (*dup) {
+		dupe_add(s, ordinal, *first);
+		return 0;
+	}
+	s->slots[i] = tag | (s->mode == IDS_COPY ? copy_add(s, cur, line) + 1 : ordinal + 1);
+	s->n++;
+	return 0;
+}
+
+int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size_t n,
+			     uint64_t ordinal0, int64_t line_shift, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	int64_t dups = 0;
+	if (s->mode != IDS_REREAD || ordinal0 != s->done)
+		return data_error(err, r->name, 0, 0, "internal: rows committed out of order");
+	for (size_t i = 0; i < n; i++) {
+		if (i + 8 < n && notes[i + 8].idlen)
+			ids_prefetch(s, notes[i + 8].hash);
+		bool dup;
+		uint64_t first;
+		const remit__recnote *k = &notes[i];
+		int rc = first_pass(r, ordinal0 + i, k->offset, (uint64_t)((int64_t)k->line + line_shift),
+				    NULL, k->hash, k->idlen, &dup, &first, err);
+		if (rc < 0)
+			return rc;
+		dups += dup;
+	}
+	return dups;
+}
+
+void remit__reader_commit_end(remit__reader *r, uint64_t rows)
+{
+	if (r->ids.done == rows)
+		r->ids.complete = true;
+}
+
+bool remit__reader_complete(const remit__reader *r)
+{
+	return r->ids.complete;
+}
+
+const remit__rowmark *remit__reader_marks(const remit__reader *r, size_t *n, uint64_t *rows)
+{
+	*n = r->ids.nmarks;
+	*rows = r->ids.done;
+	return r->ids.marks;
+}
+
+size_t remit__reader_id_bytes(const remit__reader *r)
+{
+	const struct idset *s = &r->ids;
+	return s->cap * sizeof *s->slots + s->capcopy + s->dupwords * 8 +
+	       (s->dupes ? (s->dupmask + 1) * sizeof *s->dupes : 0) +
+	       s->capsamples * sizeof *s->samples + s->capmarks * sizeof *s->marks;
 }
 
 /* ---- the header -------------------------------------------------------- */
@@ -229,6 +618,8 @@ static void set_rules(remit__reader *r)
 		sp->max_len = fd->type == REMIT__T_LIST ? LIST_MAX : TEXT_MAX;
 		sp->max = strcmp(fd->name, "age") == 0 ? AGE_MAX : INT64_MAX;
 		sp->positive = strcmp(fd->name, "quantity") == 0 || strcmp(fd->name, "need") == 0;
+		sp->required = fd->required;
+		sp->type = (uint8_t)fd->type;
 	}
 }
 
@@ -269,13 +660,25 @@ static void keep_attr_names(remit__reader *r, const remit__csv_record *h, size_t
 	char *p = r->attr_text = remit__xmalloc(text);
 
 	r->attr_names = remit__xcalloc(r->nattrs ? r->nattrs : 1, sizeof(*r->attr_names));
-	r->attrs = remit__xcalloc(r->nattrs ? r->nattrs : 1, sizeof(*r->attrs));
 	for (uint32_t a = 0; a < r->nattrs; a++) {
 		remit__str name = h->fields[r->attr_col[a]];
 		memcpy(p, name.p, name.n);
 		r->attr_names[a].p = p;
 		r->attr_names[a].n = name.n;
 		p += name.n;
+	}
+}
+
+/* The fields typed for every row (those with a column, in schema order),
+ * and the fields without one that a row's defaults fill in. */
+static void make_plan(remit__reader *r)
+{
+	for (int f = 0; f < r->schema->nfields; f++) {
+		if (r->spec[f].col >= 0)
+			r->plan[r->nplan++] = (uint8_t)f;
+		else if (r->activity ? f == REMIT__A_END || f == REMIT__A_LOS || f == REMIT__A_QUANTITY
+				     : f == REMIT__P_NEED)
+			r->reset[r->nreset++] = (uint8_t)f;
 	}
 }
 
@@ -298,7 +701,57 @@ static int read_header(remit__reader *r, remit_error *err)
 	if (rc < 0)
 		return rc;
 	keep_attr_names(r, &h, text);
+	make_plan(r);
+	remit__csv_tell(r->csv, &r->data_start, &r->data_line);
 	return 0;
+}
+
+/* ---- cursors ------------------------------------------------------------- */
+
+static void cursor_init(remit__cursor *c, remit__reader *r)
+{
+	c->r = r;
+	c->attrs = remit__xcalloc(r->nattrs ? r->nattrs : 1, sizeof(*c->attrs));
+	for (int f = 0; f < MAX_SCHEMA; f++)
+		c->vals[f] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
+}
+
+remit__cursor *remit__cursor_new(remit__reader *r)
+{
+	if (!remit__reader_splittable(r))
+		return NULL;
+	remit__cursor *c = remit__xcalloc(1, sizeof *c);
+	cursor_init(c, r);
+	c->csv = remit__csv_clone(r->csv, REMIT__MARK_BYTES + (128u << 10));
+	c->own_csv = true;
+	if (!c->csv) {
+		remit__cursor_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void remit__cursor_free(remit__cursor *c)
+{
+	if (!c)
+		return;
+	if (c->own_csv)
+		remit__csv_close(c->csv);
+	free(c->attrs);
+	free(c);
+}
+
+int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exact,
+		       uint64_t line, uint64_t ordinal, bool speculative, remit_error *err)
+{
+	c->ordinal = ordinal;
+	c->speculative = speculative;
+	return remit__csv_seek(c->csv, start, stop, exact, line, err);
+}
+
+void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line)
+{
+	remit__csv_tell(c->csv, offset, line);
 }
 
 /* ---- opening ----------------------------------------------------------- */
@@ -315,6 +768,7 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 	int rc;
 
 	r->activity = strcmp(r->schema->what, "activity") == 0;
+	r->seq.r = r;
 	if (r->schema->nfields > MAX_SCHEMA) {
 		rc = data_error(err, r->name, 0, 0, "internal: schema too large");
 		goto out_free;
@@ -322,9 +776,23 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 	rc = open_csv(r, err);
 	if (rc < 0)
 		goto out_free;
+	r->seq.csv = r->csv;
 	rc = read_header(r, err);
 	if (rc < 0)
 		goto out_free;
+	cursor_init(&r->seq, r);
+	if (r->activity) {
+		r->ids.mode = remit__csv_seekable(r->csv) ? IDS_REREAD : IDS_COPY;
+		if (r->ids.mode == IDS_REREAD) {
+			r->ids.again = remit__csv_clone(r->csv, 64u << 10);
+			if (!r->ids.again) {
+				rc = data_error(err, r->name, 0, 0, "out of memory or file descriptors");
+				goto out_free;
+			}
+			remit__csv_set_slack(r->ids.again, 4096);
+		}
+		ids_alloc(&r->ids, 1024);
+	}
 	*out = r;
 	return 0;
 out_free:
@@ -361,129 +829,148 @@ int remit__reader_open_mem(const char *data, size_t len, const char *name,
 /* ---- typing one field -------------------------------------------------- */
 
 /* Digits only (no sign) and at most max. */
-static bool parse_count(remit__str s, int64_t max, int64_t *out)
+static inline bool parse_count(remit__str s, int64_t max, int64_t *out)
 {
 	int64_t v = 0;
 
 	for (uint32_t i = 0; i < s.n; i++) {
 		unsigned d = (unsigned char)s.p[i] - '0';
-		if (d > 9 || v > (max - (int64_t)d) / 10)
+		if (d > 9 || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (int64_t)d, &v))
 			return false;
-		v = v * 10 + d;
 	}
+	if (v > max)
+		return false;
 	*out = v;
 	return true;
 }
 
-static bool type_int(remit__reader *r, const remit__csv_record *rec, int f)
+/* The reasons, out of the way of the common path. */
+static __attribute__((noinline, cold)) bool fail_required(remit__cursor *c,
+							   const remit__csv_record *rec, int f)
+{
+	return fail_at(c, FIELD_POS(c, rec, f), "%s: required", c->r->schema->fields[f].name);
+}
+
+static __attribute__((noinline, cold)) bool fail_long(remit__cursor *c,
+						       const remit__csv_record *rec, int f)
+{
+	return fail_at(c, FIELD_POS(c, rec, f), "%s: longer than %" PRIu32 " bytes",
+		       c->r->schema->fields[f].name, c->r->spec[f].max_len);
+}
+
+static __attribute__((noinline, cold)) bool fail_int(remit__cursor *c, const remit__csv_record *rec,
+						      int f)
 {
 	char what[64];
-	int64_t max = r->spec[f].max;
+	int64_t max = c->r->spec[f].max;
 
-	if (parse_count(r->vals[f].s, max, &r->vals[f].i))
-		return true;
 	if (max == INT64_MAX)
 		snprintf(what, sizeof(what), "expected a whole number ≥ 0");
 	else
 		snprintf(what, sizeof(what), "expected a whole number 0–%" PRId64, max);
-	return fail_value(r, rec, f, what);
+	return fail_value(c, rec, f, what);
 }
 
-static bool type_dec(remit__reader *r, const remit__csv_record *rec, int f, remit__numpool *pool)
+static __attribute__((noinline, cold)) bool fail_type(remit__cursor *c, const remit__csv_record *rec,
+						       int f, const char *what)
 {
-	remit__val *v = &r->vals[f];
+	return fail_value(c, rec, f, what);
+}
+
+static __attribute__((noinline)) bool type_dec(remit__cursor *c, const remit__csv_record *rec, int f,
+						remit__numpool *pool)
+{
+	remit__val *v = &c->vals[f];
 	int rc = remit__num_parse(v->s.p, v->s.n, REMIT__PARSE_DECIMAL, pool, &v->d);
 
 	if (rc < 0)
-		return fail_value(r, rec, f, "expected a decimal number");
-	if (r->spec[f].positive && remit__num_sign(v->d) <= 0)
-		return fail_value(r, rec, f, "expected a decimal number > 0");
+		return fail_value(c, rec, f, "expected a decimal number");
+	if (c->r->spec[f].positive && remit__num_sign(v->d) <= 0)
+		return fail_value(c, rec, f, "expected a decimal number > 0");
 	return true;
 }
 
-static bool type_sex(remit__reader *r, const remit__csv_record *rec, int f)
+/* A date through the cursor's memo of recent dates. */
+static inline bool date_of(remit__cursor *c, remit__str s, int64_t *days)
 {
-	remit__str s = r->vals[f].s;
-
-	if (s.n == 1 && (s.p[0] == 'M' || s.p[0] == 'F' || s.p[0] == 'U'))
-		return true;
-	return fail_value(r, rec, f, "expected M, F or U");
-}
-
-/* Fill vals[f] from its column; false (and a reason) if a rule is broken. */
-static bool type_field(remit__reader *r, const remit__csv_record *rec, int f,
-		       remit__numpool *pool)
-{
-	const remit__field *fd = &r->schema->fields[f];
-	remit__val *v = &r->vals[f];
-	int32_t col = r->spec[f].col;
-	remit__str s = col >= 0 ? rec->fields[col] : empty_str;
-
-	*v = (remit__val){.s = s, .d = REMIT__NUM_ZERO};
-	if (s.n == 0) {
-		if (fd->required)
-			return fail_at(r, FIELD_POS(r, rec, f), "%s: required", fd->name);
+	if (s.n != 10)
+		return false;
+	uint64_t w = remit__load64(s.p);
+	uint32_t dd = ((uint32_t)(unsigned char)s.p[8] << 8 | (unsigned char)s.p[9]) + 1;
+	struct datememo *m = &c->dates[((w ^ dd) * 0x9e3779b97f4a7c15ull) >> 53];
+	if (m->w == w && m->dd == dd) {
+		*days = m->days;
 		return true;
 	}
-	if (s.n > r->spec[f].max_len)
-		return fail_at(r, FIELD_POS(r, rec, f), "%s: longer than %" PRIu32 " bytes",
-			       fd->name, r->spec[f].max_len);
-	switch (fd->type) {
-	case REMIT__T_INT:
-		if (!type_int(r, rec, f))
-			return false;
-		break;
-	case REMIT__T_DATE:
-		if (!remit__date_parse(s.p, s.n, &v->i))
-			return fail_value(r, rec, f, "expected a date YYYY-MM-DD");
-		break;
-	case REMIT__T_DEC:
-		if (!type_dec(r, rec, f, pool))
-			return false;
-		break;
-	case REMIT__T_SEX:
-		if (!type_sex(r, rec, f))
-			return false;
-		break;
+	if (!remit__date_parse(s.p, s.n, days))
+		return false;
+	m->w = w;
+	m->dd = dd;
+	m->days = (int32_t)*days; /* years 1..9999: within ±3.7 million days */
+	return true;
+}
+
+/* Fill vals[f] from its column (the file has one); false (and a reason) if
+ * a rule is broken. */
+static inline __attribute__((always_inline)) bool
+type_value(remit__cursor *c, const remit__csv_record *rec, int f, const struct fspec *sp,
+	   remit__val *v, remit__str s, remit__numpool *pool)
+{
+	v->s = s;
+	v->present = s.n != 0; /* the row is a reject if typing fails */
+	/* .i and .d are zero (cursor_init) but where the field's type sets one */
+	if (s.n == 0) {
+		v->i = 0;
+		v->d = REMIT__NUM_ZERO;
+		return !sp->required || fail_required(c, rec, f);
+	}
+	if (s.n > sp->max_len)
+		return fail_long(c, rec, f);
+	switch ((remit__ftype)sp->type) {
 	case REMIT__T_STR:
 	case REMIT__T_LIST:
-		break;
+		return true;
+	case REMIT__T_INT:
+		return parse_count(s, sp->max, &v->i) || fail_int(c, rec, f);
+	case REMIT__T_DATE:
+		return date_of(c, s, &v->i) ||
+		       fail_type(c, rec, f, "expected a date YYYY-MM-DD");
+	case REMIT__T_DEC:
+		return type_dec(c, rec, f, pool);
+	case REMIT__T_SEX:
+		return (s.n == 1 && (s.p[0] == 'M' || s.p[0] == 'F' || s.p[0] == 'U')) ||
+		       fail_type(c, rec, f, "expected M, F or U");
 	}
-	v->present = true;
 	return true;
+}
+
+static inline __attribute__((always_inline)) bool type_field(remit__cursor *c,
+							     const remit__csv_record *rec, int f,
+							     remit__numpool *pool)
+{
+	const struct fspec *sp = &c->r->spec[f];
+	return type_value(c, rec, f, sp, &c->vals[f], rec->fields[sp->col], pool);
 }
 
 /* ---- whole rows -------------------------------------------------------- */
 
-static bool check_id(remit__reader *r, const remit__csv_record *rec, uint64_t h,
-		     uint64_t ordinal)
-{
-	const struct idrec *first =
-		idset_put(&r->ids, r->vals[REMIT__A_ID].s, h, ordinal, rec->line);
-
-	if (first->ordinal == ordinal)
-		return true;
-	return fail_at(r, FIELD_POS(r, rec, REMIT__A_ID), "id: duplicate of the row on line %" PRIu64,
-		       first->line);
-}
-
 /* end defaults to start, los to end − start, quantity to 1. */
-static bool finish_activity(remit__reader *r, const remit__csv_record *rec)
+static bool finish_activity(remit__cursor *c, const remit__csv_record *rec)
 {
-	remit__val *start = &r->vals[REMIT__A_START], *end = &r->vals[REMIT__A_END];
-	remit__val *los = &r->vals[REMIT__A_LOS], *qty = &r->vals[REMIT__A_QUANTITY];
+	remit__val *start = &c->vals[REMIT__A_START], *end = &c->vals[REMIT__A_END];
+	remit__val *los = &c->vals[REMIT__A_LOS], *qty = &c->vals[REMIT__A_QUANTITY];
 
 	if (!end->present) {
 		end->i = start->i;
 		end->present = true;
 	} else if (end->i < start->i) {
-		return fail_at(r, FIELD_POS(r, rec, REMIT__A_END), "end: before start");
+		return fail_at(c, FIELD_POS(c, rec, REMIT__A_END), "end: before start");
 	}
 	if (!los->present) {
 		los->i = end->i - start->i;
 		los->present = true;
 	} else if (los->i != end->i - start->i) {
-		return fail_at(r, FIELD_POS(r, rec, REMIT__A_LOS),
+		return fail_at(c, FIELD_POS(c, rec, REMIT__A_LOS),
 			       "los: %" PRId64 " disagrees with end − start = %" PRId64, los->i,
 			       end->i - start->i);
 	}
@@ -495,13 +982,13 @@ static bool finish_activity(remit__reader *r, const remit__csv_record *rec)
 }
 
 /* to (if any) not before from; need defaults to 1. */
-static bool finish_population(remit__reader *r, const remit__csv_record *rec)
+static bool finish_population(remit__cursor *c, const remit__csv_record *rec)
 {
-	remit__val *from = &r->vals[REMIT__P_FROM], *to = &r->vals[REMIT__P_TO];
-	remit__val *need = &r->vals[REMIT__P_NEED];
+	remit__val *from = &c->vals[REMIT__P_FROM], *to = &c->vals[REMIT__P_TO];
+	remit__val *need = &c->vals[REMIT__P_NEED];
 
 	if (to->present && to->i < from->i)
-		return fail_at(r, FIELD_POS(r, rec, REMIT__P_TO), "to: before from");
+		return fail_at(c, FIELD_POS(c, rec, REMIT__P_TO), "to: before from");
 	if (!need->present) {
 		need->d = REMIT__NUM_ONE;
 		need->present = true;
@@ -509,80 +996,143 @@ static bool finish_population(remit__reader *r, const remit__csv_record *rec)
 	return true;
 }
 
-static bool type_fields(remit__reader *r, const remit__csv_record *rec, int from,
+/* Type plan[from..] in order; false at the first field that breaks a rule. */
+static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from,
 			remit__numpool *pool)
 {
-	for (int f = from; f < r->schema->nfields; f++)
-		if (!type_field(r, rec, f, pool))
+	const remit__reader *restrict r = c->r;
+	remit__val *restrict vals = c->vals;
+	const remit__str *restrict in = rec->fields;
+	for (int k = 0; k < r->nreset; k++)
+		vals[r->reset[k]] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
+	for (int k = from, n = r->nplan; k < n; k++) {
+		int f = r->plan[k];
+		const struct fspec *sp = &r->spec[f];
+		if (!type_value(c, rec, f, sp, &vals[f], in[sp->col], pool))
 			return false;
+	}
 	return true;
 }
 
 _Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
 
-static bool check_row(remit__reader *r, const remit__csv_record *rec, uint64_t ordinal,
-		      remit__numpool *pool)
+/* Type and check a record.  For an activity row whose id is typed (so
+ * remembered), *idlen is its length and *h its hash; the duplicate check
+ * is the caller's. */
+static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t ordinal,
+		      remit__numpool *pool, uint64_t *h, uint32_t *idlen)
 {
+	const remit__reader *r = c->r;
+	*idlen = 0;
 	if (rec->error)
-		return fail_at(r, rec->error_line, rec->error_col, "%s", rec->error);
+		return fail_at(c, rec->error_line, rec->error_col, "%s", rec->error);
 	if (rec->nfields != r->ncols)
-		return fail_at(r, rec->line, 0, "expected %" PRIu32 " fields, got %" PRIu32,
+		return fail_at(c, rec->line, 0, "expected %" PRIu32 " fields, got %" PRIu32,
 			       r->ncols, rec->nfields);
 	if (!r->activity)
-		return type_fields(r, rec, 0, pool) && finish_population(r, rec);
-	if (!type_field(r, rec, REMIT__A_ID, pool))
+		return type_fields(c, rec, 0, pool) && finish_population(c, rec);
+	if (!type_field(c, rec, REMIT__A_ID, pool))
 		return false;
-	remit__str id = r->vals[REMIT__A_ID].s;
-	uint64_t h = remit__hash(id.p, id.n);
-	idset_prefetch(&r->ids, h);
-	bool ok = type_fields(r, rec, REMIT__A_ID + 1, pool);
-	/* The id is remembered even when another field is bad, and being a
-	 * duplicate is the reason reported first. */
-	if (!check_id(r, rec, h, ordinal))
-		return false;
-	return ok && finish_activity(r, rec);
+	remit__str id = c->vals[REMIT__A_ID].s;
+	*h = remit__hash(id.p, id.n);
+	*idlen = id.n;
+	if (c == &r->seq && ordinal >= r->ids.done)
+		ids_prefetch(&r->ids, *h);
+	return type_fields(c, rec, 1, pool) && finish_activity(c, rec);
 }
 
-static void fill_reject(remit__reader *r, const remit__csv_record *rec, remit__reject *rej)
+static void fill_reject(remit__cursor *c, const remit__csv_record *rec, remit__reject *rej)
 {
+	const remit__reader *r = c->r;
 	rej->file = r->name;
-	rej->line = r->bad_line;
-	rej->column = r->bad_col;
-	rej->reason = r->reason;
+	rej->line = c->bad_line;
+	rej->column = c->bad_col;
+	rej->reason = c->reason;
 	rej->raw = rec->raw;
 	rej->id = empty_str;
 	if (r->activity && !rec->error && rec->nfields == r->ncols)
 		rej->id = rec->fields[r->spec[REMIT__A_ID].col];
 }
 
-static void fill_row(remit__reader *r, const remit__csv_record *rec, uint64_t ordinal,
+static void fill_row(remit__cursor *c, const remit__csv_record *rec, uint64_t ordinal,
 		     remit__row *row)
 {
+	const remit__reader *r = c->r;
 	for (uint32_t a = 0; a < r->nattrs; a++)
-		r->attrs[a] = rec->fields[r->attr_col[a]];
-	row->f = r->vals;
-	row->attrs = r->attrs;
+		c->attrs[a] = rec->fields[r->attr_col[a]];
+	row->f = c->vals;
+	row->attrs = c->attrs;
 	row->nattrs = r->nattrs;
 	row->line = rec->line;
 	row->ordinal = ordinal;
 	row->raw = rec->raw;
 }
 
+/* The id set is far larger than the caches: in a first pass over a file
+ * whose id is its first column, fetch the slot of the next record's id a
+ * whole row ahead (a guess at that record; only a hint). */
+static void prefetch_next(const remit__reader *r)
+{
+	remit__str next = remit__csv_peek(r->csv);
+	const char *comma = memchr(next.p, ',', next.n < 64 ? next.n : 64);
+	if (comma && comma > next.p)
+		ids_prefetch(&r->ids, remit__hash(next.p, (size_t)(comma - next.p)));
+}
+
+/* One record of cursor c: typed, and its duplicate check done the way the
+ * cursor works (first pass, known duplicates, or noted only). */
+static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
+		       remit__reject *rej, remit__recnote *note, remit_error *err)
+{
+	remit__reader *r = c->r;
+	remit__csv_record rec;
+	int rc = remit__csv_next(c->csv, &rec, err);
+
+	if (rc <= 0) {
+		if (rc == 0 && c == &r->seq && r->activity && c->ordinal == r->ids.done)
+			r->ids.complete = true;
+		return rc;
+	}
+	uint64_t ordinal = c->ordinal++, h = 0, first = 0;
+	uint32_t idlen = 0;
+	if (c == &r->seq && r->activity && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
+		prefetch_next(r);
+	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false;
+	if (r->activity) {
+		if (c->speculative) {
+			if (note)
+				*note = (remit__recnote){rec.offset, rec.line, h, idlen};
+		} else if (c == &r->seq && ordinal >= r->ids.done) {
+			remit__str id = c->vals[REMIT__A_ID].s;
+			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, &dup, &first,
+					err);
+			if (rc < 0)
+				return rc;
+		} else if (idlen) {
+			dup = dupe_of(&r->ids, ordinal, &first);
+		}
+		if (dup)
+			ok = fail_at(c, FIELD_POS(c, &rec, REMIT__A_ID),
+				     "id: duplicate of the row on line %" PRIu64, first);
+	}
+	if (!ok) {
+		fill_reject(c, &rec, rej);
+		return REMIT__READ_REJECT;
+	}
+	fill_row(c, &rec, ordinal, row);
+	return REMIT__READ_ROW;
+}
+
 int remit__reader_next(remit__reader *r, remit__numpool *pool, remit__row *row,
 		       remit__reject *rej, remit_error *err)
 {
-	remit__csv_record rec;
-	int rc = remit__csv_next(r->csv, &rec, err);
+	return cursor_next(&r->seq, pool, row, rej, NULL, err);
+}
 
-	if (rc <= 0)
-		return rc;
-	uint64_t ordinal = r->ordinal++;
-	if (!check_row(r, &rec, ordinal, pool)) {
-		fill_reject(r, &rec, rej);
-		return REMIT__READ_REJECT;
-	}
-	fill_row(r, &rec, ordinal, row);
-	return REMIT__READ_ROW;
+int remit__cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
+		       remit__reject *rej, remit__recnote *note, remit_error *err)
+{
+	return cursor_next(c, pool, row, rej, note, err);
 }
 
 /* ---- the rest ---------------------------------------------------------- */
@@ -608,6 +1158,18 @@ uint64_t remit__reader_bytes_total(const remit__reader *r)
 	return remit__csv_bytes_total(r->csv);
 }
 
+bool remit__reader_splittable(const remit__reader *r)
+{
+	return r->activity && r->ids.mode == IDS_REREAD;
+}
+
+void remit__reader_span(const remit__reader *r, uint64_t *start, uint64_t *line, uint64_t *size)
+{
+	*start = r->data_start;
+	*line = r->data_line;
+	*size = remit__csv_bytes_total(r->csv);
+}
+
 int remit__reader_rewind(remit__reader *r, remit_error *err)
 {
 	remit__csv *old = r->csv;
@@ -619,10 +1181,11 @@ int remit__reader_rewind(remit__reader *r, remit_error *err)
 		return rc;
 	}
 	remit__csv_close(old);
+	r->seq.csv = r->csv;
 	rc = remit__csv_next(r->csv, &h, err); /* the header, checked at open */
 	if (rc < 0)
 		return rc;
-	r->ordinal = 0;
+	r->seq.ordinal = 0;
 	return 0;
 }
 
@@ -635,7 +1198,7 @@ void remit__reader_close(remit__reader *r)
 	free(r->attr_col);
 	free(r->attr_names);
 	free(r->attr_text);
-	free(r->attrs);
+	free(r->seq.attrs);
 	free(r->name == r->path ? NULL : r->name);
 	free(r->path);
 	free(r);

@@ -8,9 +8,13 @@
  *
  * Activity rows: `end` defaults to `start`; `los` is derived as end − start
  * when absent and must agree when present; `quantity` defaults to 1; a
- * duplicate `id` is a reject.  Duplicate detection remembers the ordinal of
- * each id's first row, so reading the same file a second time (a second
- * pass) reports exactly the same rejects.
+ * duplicate `id` is a reject.  The first pass over the file finds the
+ * duplicates (and remembers which rows they are), so reading the same file
+ * a second time (a second pass) reports exactly the same rejects.
+ *
+ * Reading in parts: a plain file or a memory buffer can also be read by
+ * cursors, one per thread, each over a byte range of it (see "parts"
+ * below); the rows are the same as a sequential read gives.
  *
  * Population rows: the same typing; `need` defaults to 1; `to` empty means
  * still registered.  Overlapping periods of one patient are found by the
@@ -67,5 +71,82 @@ uint64_t remit__reader_bytes_total(const remit__reader *r);
 int remit__reader_rewind(remit__reader *r, remit_error *err);
 
 void remit__reader_close(remit__reader *r);
+
+/* ---- parts: reading on several threads ------------------------------------
+ *
+ * The first pass over an activity file decides which rows are duplicates;
+ * it must see the rows in file order.  Cursors read parts concurrently:
+ * either speculatively (before that pass has reached them: the cursor notes
+ * each record's position and id hash and assumes no duplicate; the run then
+ * hands the notes, part by part in file order, to remit__reader_commit,
+ * which finds the duplicates; a part that has some is read again), or
+ * after it (duplicates are known, nothing is noted). */
+
+/* Whether the input can be read in parts (a regular file or a memory
+ * buffer; not gzip, not a pipe). */
+bool remit__reader_splittable(const remit__reader *r);
+
+/* The byte offset and line where the data rows begin (after the header),
+ * and the input's size in bytes. */
+void remit__reader_span(const remit__reader *r, uint64_t *start, uint64_t *line, uint64_t *size);
+
+/* What a speculative cursor notes about each record. */
+typedef struct remit__recnote {
+	uint64_t offset; /* of the record's first byte */
+	uint64_t line;   /* as the cursor numbers lines */
+	uint64_t hash;   /* of the id, when idlen > 0 */
+	uint32_t idlen;  /* 0: the id is not remembered (a malformed row, an empty or long id) */
+} remit__recnote;
+
+/* Record boundaries about REMIT__MARK_BYTES apart, found by the first pass:
+ * exact parts for later passes (ordinals and lines known). */
+#define REMIT__MARK_BYTES ((uint64_t)1 << 20)
+typedef struct remit__rowmark {
+	uint64_t offset, line, ordinal;
+} remit__rowmark;
+
+/* Once the first pass is complete (every row seen, duplicates known): the
+ * marks (the first at the first data row) and the number of data rows. */
+bool remit__reader_complete(const remit__reader *r);
+const remit__rowmark *remit__reader_marks(const remit__reader *r, size_t *n, uint64_t *rows);
+
+typedef struct remit__cursor remit__cursor;
+
+/* A cursor over r (its own buffers; the reader must outlive it).  NULL if
+ * the input cannot be read in parts or there is no memory. */
+remit__cursor *remit__cursor_new(remit__reader *r);
+void remit__cursor_free(remit__cursor *c);
+
+/* Read the records that start in [start, stop): with exact, a record
+ * starts at `start`, its line and ordinal are `line` and `ordinal`;
+ * otherwise the start is guessed (see remit__csv_seek) and lines and
+ * ordinals count from `line` and `ordinal` in the part.  speculative: note
+ * each record (remit__cursor_next's note) and do not check ids; otherwise
+ * ids are checked against the duplicates the first pass found (it must
+ * have committed these rows). */
+int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exact,
+		       uint64_t line, uint64_t ordinal, bool speculative, remit_error *err);
+
+/* As remit__reader_next; with a speculative cursor *note describes the
+ * record (for REMIT__READ_ROW and REMIT__READ_REJECT). */
+int remit__cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
+		       remit__reject *rej, remit__recnote *note, remit_error *err);
+
+/* After remit__cursor_next returned REMIT__READ_EOF: where the next record
+ * starts (the end of the part) and its line. */
+void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line);
+
+/* The first pass, for the n records of one part (in file order, ordinals
+ * from ordinal0, the notes' lines shifted by line_shift): remember ids,
+ * find duplicates.  Returns how many of the part's rows are duplicates
+ * (the part must then be read again, not speculatively), or a negative
+ * status (an input read error while checking) with err filled. */
+int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size_t n,
+			     uint64_t ordinal0, int64_t line_shift, remit_error *err);
+/* The first pass has committed every part: the reader is complete. */
+void remit__reader_commit_end(remit__reader *r, uint64_t rows);
+
+/* Bytes of memory the duplicate-id set holds (for reports and tests). */
+size_t remit__reader_id_bytes(const remit__reader *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct remit__ablock {
 	struct remit__ablock *next;
@@ -44,6 +45,42 @@ void *remit__xrealloc(void *p, size_t n)
 		abort();
 	}
 	return q;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *remit__huge_alloc(size_t n)
+{
+	if (n < HUGE_PAGE)
+		return remit__xcalloc(1, n);
+	/* map 2 MiB more and keep an aligned range, so whole pages can be huge */
+	size_t len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p == MAP_FAILED) {
+		fputs("remit: out of memory\n", stderr);
+		abort();
+	}
+	char *a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_PAGE)
+		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+#ifdef MADV_HUGEPAGE
+	madvise(a, len, MADV_HUGEPAGE);
+#endif
+	return a;
+}
+
+void remit__huge_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < HUGE_PAGE) {
+		free(p);
+		return;
+	}
+	munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
 void *remit__alloc(remit__arena *a, size_t n)
@@ -107,18 +144,21 @@ void remit__arena_free(remit__arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-uint64_t remit__hash(const void *p, size_t n)
+/* Strings longer than 16 bytes, sixteen bytes at a time (shorter ones are
+ * hashed inline, see arena.h: the same function). */
+uint64_t remit__hash_long(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ull);
+	size_t i = n;
+	while (i > 16) {
+		h = remit__mum(remit__load64(s) ^ 0xa0761d6478bd642full, remit__load64(s + 8) ^ h);
+		s += 16;
+		i -= 16;
 	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93ull;
-	h ^= h >> 32;
-	return h;
+	uint64_t a = remit__load64(s + i - 16), b = remit__load64(s + i - 8);
+	h = remit__mum(a ^ 0xe7037ed1a0b428dbull, b ^ h);
+	return remit__mum(h ^ 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull ^ (uint64_t)n);
 }
 
 static void strtab_grow(remit__strtab *t)
@@ -136,38 +176,50 @@ static void strtab_grow(remit__strtab *t)
 	t->mask = ncap - 1;
 }
 
+/* Probe for s[0..n) from its hash: the slot where it is or would go. */
+static inline uint32_t *strtab_probe(const remit__strtab *t, const char *s, size_t n)
+{
+	if (n <= REMIT__SKEY_MAX) {
+		remit__skey k = remit__skey_of(s, n);
+		uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->mask;
+		for (uint32_t id; (id = t->slots[i]) != 0; i = (i + 1) & t->mask)
+			if (t->lens[id - 1] == n && remit__skey_eq(t->keys[id - 1], k))
+				break;
+		return &t->slots[i];
+	}
+	uint32_t i = (uint32_t)remit__hash_long(s, n) & t->mask;
+	for (uint32_t id; (id = t->slots[i]) != 0; i = (i + 1) & t->mask)
+		if (t->lens[id - 1] == n && memcmp(t->strs[id - 1], s, n) == 0)
+			break;
+	return &t->slots[i];
+}
+
 uint32_t remit__strtab_find(const remit__strtab *t, const char *s, size_t n)
 {
 	if (!t->slots)
 		return UINT32_MAX;
-	uint32_t i = (uint32_t)remit__hash(s, n) & t->mask;
-	for (uint32_t id; (id = t->slots[i]) != 0; i = (i + 1) & t->mask) {
-		id--;
-		if (t->lens[id] == n && memcmp(t->strs[id], s, n) == 0)
-			return id;
-	}
-	return UINT32_MAX;
+	uint32_t id = *strtab_probe(t, s, n);
+	return id ? id - 1 : UINT32_MAX;
 }
 
 uint32_t remit__intern(remit__strtab *t, const char *s, size_t n)
 {
 	if (!t->slots || (t->n + 1) * 4 > (t->mask + 1) * 3)
 		strtab_grow(t);
-	uint32_t i = (uint32_t)remit__hash(s, n) & t->mask;
-	for (uint32_t id; (id = t->slots[i]) != 0; i = (i + 1) & t->mask) {
-		id--;
-		if (t->lens[id] == n && memcmp(t->strs[id], s, n) == 0)
-			return id;
-	}
+	uint32_t *slot = strtab_probe(t, s, n);
+	if (*slot)
+		return *slot - 1;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->strs = remit__xrealloc(t->strs, t->cap * sizeof *t->strs);
 		t->lens = remit__xrealloc(t->lens, t->cap * sizeof *t->lens);
+		t->keys = remit__xrealloc(t->keys, t->cap * sizeof *t->keys);
 	}
 	uint32_t id = t->n++;
 	t->strs[id] = remit__strndup(&t->mem, s, n);
 	t->lens[id] = (uint32_t)n;
-	t->slots[i] = id + 1;
+	t->keys[id] = n <= REMIT__SKEY_MAX ? remit__skey_of(t->strs[id], n) : (remit__skey){0, 0};
+	*slot = id + 1;
 	return id;
 }
 
@@ -177,5 +229,6 @@ void remit__strtab_free(remit__strtab *t)
 	free(t->slots);
 	free(t->strs);
 	free(t->lens);
+	free(t->keys);
 	memset(t, 0, sizeof *t);
 }

@@ -13,8 +13,10 @@
 #ifndef REMIT_ARENA_H
 #define REMIT_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct remit__arena {
 	struct remit__ablock *head;
@@ -31,12 +33,77 @@ char *remit__strdup(remit__arena *a, const char *s);
 char *remit__sprintf(remit__arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void remit__arena_free(remit__arena *a);
 
+/* ---- short keys ---------------------------------------------------------
+ * A string of at most 16 bytes (an id, a code, a provider) as two words
+ * read with overlapping loads: with its length, the words identify the
+ * string, so comparing two is three integer compares instead of memcmp,
+ * and the hash below is made of the same words. */
+typedef struct remit__skey {
+	uint64_t a, b;
+} remit__skey;
+
+#define REMIT__SKEY_MAX 16
+
+static inline uint64_t remit__load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t remit__load32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* n <= REMIT__SKEY_MAX. */
+static inline remit__skey remit__skey_of(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	remit__skey k;
+	if (n >= 8) {
+		k.a = remit__load64(s);
+		k.b = remit__load64(s + n - 8);
+	} else if (n >= 4) {
+		k.a = remit__load32(s);
+		k.b = remit__load32(s + n - 4);
+	} else if (n > 0) {
+		k.a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 | s[n - 1];
+		k.b = 0;
+	} else {
+		k.a = k.b = 0;
+	}
+	return k;
+}
+
+static inline uint64_t remit__mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* The hash of a short string from its key (equal to remit__hash). */
+static inline uint64_t remit__skey_hash(remit__skey k, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ull);
+	h = remit__mum(k.a ^ 0xe7037ed1a0b428dbull, k.b ^ h);
+	return remit__mum(h ^ 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull ^ (uint64_t)n);
+}
+
+static inline bool remit__skey_eq(remit__skey x, remit__skey y)
+{
+	return x.a == y.a && x.b == y.b;
+}
+
 typedef struct remit__strtab {
 	remit__arena mem;
 	uint32_t *slots; /* id + 1; 0 = empty */
 	uint32_t mask;
 	const char **strs; /* id → string (NUL-terminated) */
 	uint32_t *lens;
+	remit__skey *keys; /* id → key, for strings of at most REMIT__SKEY_MAX bytes */
 	uint32_t n, cap;
 } remit__strtab;
 
@@ -50,8 +117,22 @@ static inline const char *remit__strtab_str(const remit__strtab *t, uint32_t id)
 }
 void remit__strtab_free(remit__strtab *t);
 
-/* 64-bit hash of bytes (FNV-1a folded with a final mix): fast, stable. */
-uint64_t remit__hash(const void *p, size_t n);
+/* 64-bit hash of bytes (wyhash-style multiply-and-fold, words at a time):
+ * fast and stable (no seed), so hash-table layouts repeat run to run. */
+uint64_t remit__hash_long(const void *p, size_t n);
+static inline uint64_t remit__hash(const void *p, size_t n)
+{
+	if (n <= REMIT__SKEY_MAX)
+		return remit__skey_hash(remit__skey_of(p, n), n);
+	return remit__hash_long(p, n);
+}
+
+/* Zeroed memory for a large table probed at random (the duplicate-id
+ * set): mapped directly, and on 2 MiB pages where the system allows
+ * (transparent huge pages, madvise), so that a probe costs a cache miss
+ * and not also a TLB miss.  Aborts if out of memory; free with the size. */
+void *remit__huge_alloc(size_t n);
+void remit__huge_free(void *p, size_t n);
 
 /* malloc/realloc that abort on failure (GMP's policy; see README). */
 void *remit__xmalloc(size_t n);

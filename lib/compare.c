@@ -458,7 +458,8 @@ static int cmp_trans(const void *a, const void *b, void *names)
 
 void remit__cmp_sort_transitions(remit__cmp *c)
 {
-	qsort_r(c->tr, c->ntr, sizeof *c->tr, cmp_trans, &c->names);
+	if (c->ntr) /* (none: c->tr is NULL, which qsort_r must not get) */
+		qsort_r(c->tr, c->ntr, sizeof *c->tr, cmp_trans, &c->names);
 	free(c->tr_slots); /* the order changed: rebuilt on next use */
 	c->tr_slots = NULL;
 }

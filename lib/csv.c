@@ -35,11 +35,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define WINDOW_INIT (1u << 20)
 /* A record of REMIT__CSV_MAX_RECORD bytes plus its line end must fit. */
 #define WINDOW_MAX ((size_t)REMIT__CSV_MAX_RECORD + 4096)
 #define ZIN_SIZE (256u << 10) /* compressed input buffer */
+#define PAD 64                /* readable bytes after the window's sentinel */
+#define PART_SLACK (64u << 10) /* read ahead past a part's stop */
 
 typedef unsigned char uchar;
 
@@ -47,6 +52,9 @@ struct remit__csv {
 	char *name;
 	/* source */
 	int fd;                 /* -1 when reading memory */
+	bool regular;           /* fd is a regular file: it can be read at any offset */
+	bool part;              /* reading from an offset (pread), see remit__csv_seek */
+	uint64_t src_pos;       /* with part: the file offset of the next read */
 	const uchar *mem;
 	size_t mem_len, mem_pos;
 	bool in_eof;            /* the source has no more bytes */
@@ -56,9 +64,13 @@ struct remit__csv {
 	bool gz, gz_member_end;
 	z_stream z;
 	uchar *zin;
-	/* window: buf[pos, end) is unconsumed, buf[end] == 0 */
+	/* window: buf[pos, end) is unconsumed, buf[end] == 0; PAD readable
+	 * bytes follow buf[end] (for 16-byte loads) */
 	uchar *buf;
 	size_t cap, pos, end;
+	uint64_t base;          /* stream offset of buf[0] */
+	uint64_t stop;          /* no record starting at or after this offset is returned */
+	size_t slack;           /* with part: bytes read past stop at a time */
 	bool eof;               /* nothing more will come into the window */
 	bool bom_checked;
 	uint64_t line;          /* line number at buf[pos] */
@@ -132,6 +144,13 @@ static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 		if (got > 0) /* an empty buffer may be NULL */
 			memcpy(dst, c->mem + c->mem_pos, (size_t)got);
 		c->mem_pos += (size_t)got;
+	} else if (c->part) {
+		do
+			got = pread(c->fd, dst, n, (off_t)c->src_pos);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return fatal(c, err, REMIT_EDATA, 0, "read error: %s", strerror(errno));
+		c->src_pos += (uint64_t)got;
 	} else {
 		do
 			got = read(c->fd, dst, n);
@@ -211,9 +230,10 @@ static int grow_window(remit__csv *c, remit_error *err)
 			     (unsigned)REMIT__CSV_MAX_RECORD);
 	if (ncap > WINDOW_MAX)
 		ncap = WINDOW_MAX;
-	uchar *nb = realloc(c->buf, ncap + 1);
+	uchar *nb = realloc(c->buf, ncap + 1 + PAD);
 	if (!nb)
 		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory for a %zu-byte record", ncap);
+	memset(nb + c->cap + 1, 0, ncap - c->cap + PAD); /* defined bytes for 16-byte loads */
 	c->buf = nb;
 	c->cap = ncap;
 	return 0;
@@ -226,6 +246,7 @@ static int refill(remit__csv *c, remit_error *err)
 	if (c->pos > 0) {
 		memmove(c->buf, c->buf + c->pos, c->end - c->pos);
 		c->end -= c->pos;
+		c->base += c->pos;
 		c->pos = 0;
 	}
 	if (c->end == c->cap) {
@@ -233,8 +254,17 @@ static int refill(remit__csv *c, remit_error *err)
 		if (rc < 0)
 			return rc;
 	}
-	while (c->end < c->cap && !c->eof) {
-		size_t room = c->cap - c->end;
+	/* A part is read up to a little past its stop, not a whole window. */
+	size_t want = c->cap - c->end;
+	if (c->part) {
+		uint64_t at = c->base + c->end;
+		uint64_t w = c->stop != UINT64_MAX && at < c->stop ? c->stop - at + c->slack : c->slack;
+		if (w < want)
+			want = (size_t)w;
+	}
+	size_t limit = c->end + want;
+	while (c->end < limit && !c->eof) {
+		size_t room = limit - c->end;
 		ssize_t got = c->gz ? gz_read(c, c->buf + c->end, room, err)
 				    : src_read(c, c->buf + c->end, room, err);
 		if (got < 0)
@@ -259,7 +289,9 @@ static remit__csv *csv_new(const char *name)
 	c->line = 1;
 	c->name = strdup(name ? name : "");
 	c->cap = WINDOW_INIT;
-	c->buf = malloc(c->cap + 1);
+	c->stop = UINT64_MAX;
+	c->slack = PART_SLACK;
+	c->buf = calloc(1, c->cap + 1 + PAD); /* defined bytes for 16-byte loads */
 	c->zin = malloc(ZIN_SIZE);
 	c->fields = malloc(REMIT__CSV_MAX_FIELDS * sizeof(*c->fields));
 	c->fline = malloc(REMIT__CSV_MAX_FIELDS * sizeof(*c->fline));
@@ -331,8 +363,10 @@ int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
 			remit__csv_close(c);
 			return REMIT_EDATA;
 		}
-		if (S_ISREG(st.st_mode))
+		if (S_ISREG(st.st_mode)) {
 			c->in_total = (uint64_t)st.st_size;
+			c->regular = true;
+		}
 	}
 	return open_finish(c, out, err);
 }
@@ -688,11 +722,92 @@ static int skip_blank(remit__csv *c)
 	}
 }
 
+#ifdef __SSE2__
+/* The common record, found sixteen bytes at a time: unquoted fields of
+ * ordinary bytes (ASCII, no NUL, no quote, no CR but in a CRLF line end)
+ * that ends inside the window.  Returns 1 with *rec filled, or 0 to leave
+ * the record to the byte scanner below, which gives the same fields for
+ * such a record and deals with everything else.  Loads may read up to 15
+ * bytes past the sentinel at buf[end]: the window has PAD bytes there, and
+ * the sentinel (a NUL) stops the scan first. */
+static int scan_fast(remit__csv *c, remit__csv_record *rec)
+{
+	const uchar *start = c->buf + c->pos, *p = start, *end = c->buf + c->end, *fs = start;
+	const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n');
+	const __m128i cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"');
+	const __m128i zero = _mm_setzero_si128();
+	remit__str *restrict fields = c->fields;
+	uint64_t *restrict fline = c->fline;
+	uint32_t *restrict fcol = c->fcol;
+	const uint64_t line = c->line;
+	uint32_t nf = 0;
+
+	for (;;) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
+		unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		__m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)),
+					   _mm_cmpeq_epi8(v, zero));
+		unsigned stop = ml | (unsigned)_mm_movemask_epi8(odd) | (unsigned)_mm_movemask_epi8(v);
+		unsigned bits = stop ? mc & ((stop & (0u - stop)) - 1) : mc;
+		if (nf + 17 > REMIT__CSV_MAX_FIELDS) /* room for this block's fields and the last */
+			return 0;
+		for (; bits; bits &= bits - 1) {
+			const uchar *q = p + __builtin_ctz(bits);
+			fields[nf].p = (const char *)fs;
+			fields[nf].n = (uint32_t)(q - fs);
+			fline[nf] = line;
+			fcol[nf] = (uint32_t)(fs - start) + 1;
+			nf++;
+			fs = q + 1;
+		}
+		if (!stop) {
+			p += 16;
+			continue;
+		}
+		const uchar *q = p + __builtin_ctz(stop);
+		unsigned eol;
+		if (*q == '\n')
+			eol = 1;
+		else if (*q == '\r' && q + 1 < end && q[1] == '\n')
+			eol = 2;
+		else
+			return 0;
+		size_t len = (size_t)(q - start);
+		if (len > REMIT__CSV_MAX_RECORD)
+			return 0;
+		fields[nf].p = (const char *)fs;
+		fields[nf].n = (uint32_t)(q - fs);
+		fline[nf] = line;
+		fcol[nf] = (uint32_t)(fs - start) + 1;
+		nf++;
+		rec->error = NULL;
+		rec->error_line = 0;
+		rec->error_col = 0;
+		rec->fields = c->fields;
+		rec->nfields = nf;
+		rec->line = c->line;
+		rec->offset = c->base + c->pos;
+		rec->field_line = c->fline;
+		rec->field_col = c->fcol;
+		rec->raw.p = (const char *)start;
+		rec->raw.n = (uint32_t)len;
+		c->pos += len + eol;
+		c->line++;
+		return 1;
+	}
+}
+#endif
+
 /* Scan one record starting at buf[pos].  Returns 1 with *rec filled (pos
  * and line moved past it), 0 if the window ends first (nothing consumed:
  * refill and scan again), or a negative status. */
 static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
 {
+#ifdef __SSE2__
+	if (scan_fast(c, rec))
+		return 1;
+#endif
 	struct scan s = {
 		.c = c, .p = c->buf + c->pos, .end = c->buf + c->end, .ls = c->buf + c->pos,
 		.line = c->line, .rec = rec,
@@ -729,6 +844,7 @@ static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
 	rec->fields = c->fields;
 	rec->nfields = nf;
 	rec->line = c->line;
+	rec->offset = c->base + c->pos;
 	rec->field_line = c->fline;
 	rec->field_col = c->fcol;
 	rec->raw.p = (const char *)c->buf + c->pos;
@@ -749,6 +865,8 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 		int rc = skip_blank(c);
 		if (rc == T_EOF)
 			return 0;
+		if (rc == T_ON && c->base + c->pos >= c->stop)
+			return 0;
 		if (rc == T_ON) {
 			rc = scan_record(c, rec, err);
 			if (rc != 0)
@@ -758,6 +876,98 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 		if (rc < 0)
 			return rc;
 	}
+}
+
+/* ---- parts ------------------------------------------------------------- */
+
+bool remit__csv_seekable(const remit__csv *c)
+{
+	return !c->gz && (c->fd < 0 || c->regular);
+}
+
+remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
+{
+	remit__csv *k = csv_new(c->name);
+
+	if (!k)
+		return NULL;
+	if (window > k->cap) {
+		uchar *nb = calloc(1, window + 1 + PAD);
+		if (!nb) {
+			remit__csv_close(k);
+			return NULL;
+		}
+		free(k->buf);
+		k->buf = nb;
+		k->cap = window;
+	}
+	free(k->zin);
+	k->zin = NULL;
+	k->mem = c->mem;
+	k->mem_len = c->mem_len;
+	k->in_total = c->in_total;
+	k->regular = c->regular;
+	if (c->fd >= 0) {
+		k->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+		if (k->fd < 0) {
+			remit__csv_close(k);
+			return NULL;
+		}
+	}
+	k->part = true;
+	k->eof = k->in_eof = true; /* nothing to read until a seek */
+	return k;
+}
+
+void remit__csv_set_slack(remit__csv *c, size_t slack)
+{
+	c->slack = slack ? slack : PART_SLACK;
+}
+
+int remit__csv_seek(remit__csv *c, uint64_t start, uint64_t stop, bool exact, uint64_t line,
+		    remit_error *err)
+{
+	bool guess = !exact && start > 0;
+	memset(&c->fail, 0, sizeof c->fail);
+	if (guess)
+		start--; /* a line starts at `start` if the byte before it is a LF */
+	c->pos = c->end = 0;
+	c->buf[0] = '\0';
+	c->base = start;
+	c->stop = stop;
+	c->src_pos = start;
+	c->mem_pos = start < c->mem_len ? (size_t)start : c->mem_len;
+	c->in_eof = c->eof = false;
+	c->bom_checked = true;
+	c->line = line;
+	if (!guess)
+		return 0;
+	/* Guessing: the record starts after the first LF at or after start. */
+	for (;;) {
+		const uchar *lfp = memchr(c->buf + c->pos, '\n', c->end - c->pos);
+		if (lfp) {
+			c->pos = (size_t)(lfp - c->buf) + 1;
+			return 0;
+		}
+		c->pos = c->end;
+		if (c->eof)
+			return 0;
+		int rc = refill(c, err);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+void remit__csv_tell(const remit__csv *c, uint64_t *offset, uint64_t *line)
+{
+	*offset = c->base + c->pos;
+	*line = c->line;
+}
+
+remit__str remit__csv_peek(const remit__csv *c)
+{
+	remit__str s = {(const char *)c->buf + c->pos, (uint32_t)(c->end - c->pos)};
+	return s;
 }
 
 /* ---- the rest ---------------------------------------------------------- */

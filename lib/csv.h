@@ -35,6 +35,7 @@ typedef struct remit__csv_record {
 	const remit__str *fields; /* nfields slices, valid until the next call */
 	uint32_t nfields;
 	uint64_t line;             /* 1-based physical line where the record starts */
+	uint64_t offset;           /* byte offset of its first byte in the (decompressed) input */
 	const uint64_t *field_line; /* per field: 1-based line of its first byte */
 	const uint32_t *field_col;  /* per field: 1-based byte column of its first byte */
 	remit__str raw;            /* the record's bytes, without the line end (before unescaping
@@ -61,6 +62,32 @@ int remit__csv_open_mem(const char *data, size_t len, const char *name, remit__c
  * REMIT__CSV_MAX_FIELDS fields), with err filled. A blank line (no bytes
  * before the line end) is skipped; it is not a record. */
 int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err);
+
+/* ---- reading a part (worker threads) ----------------------------------
+ * A plain regular file or a memory buffer can be read from any offset:
+ * clones of its reader, each with its own window, read parts of it (by
+ * pread, so the clones may run on different threads). */
+bool remit__csv_seekable(const remit__csv *c);
+/* A reader of the same input for remit__csv_seek (window: initial bytes,
+ * 0 for the default); NULL if out of memory or descriptors. */
+remit__csv *remit__csv_clone(const remit__csv *c, size_t window);
+/* Position a clone at byte `start` and number lines from `line`.  With
+ * exact, a record starts at `start`; otherwise the first record is guessed
+ * to start after the first LF at or after start − 1 (a guess that a quoted
+ * field can prove wrong: callers check it).  remit__csv_next then returns
+ * the records that start before `stop` (UINT64_MAX: all) and 0 after them.
+ * Sticky errors are cleared. */
+int remit__csv_seek(remit__csv *c, uint64_t start, uint64_t stop, bool exact, uint64_t line,
+		    remit_error *err);
+/* Bytes read past `stop` at a time (0: the default, 64 KiB). */
+void remit__csv_set_slack(remit__csv *c, size_t slack);
+/* Where the next record starts (blank lines before it skipped once
+ * remit__csv_next has returned 0), and its line. */
+void remit__csv_tell(const remit__csv *c, uint64_t *offset, uint64_t *line);
+
+/* The bytes after the last record returned, up to the end of the window
+ * (a peek at what comes next, for prefetching; may be short or empty). */
+remit__str remit__csv_peek(const remit__csv *c);
 
 const char *remit__csv_name(const remit__csv *c);
 /* Bytes of the underlying file consumed so far, and its size (for a

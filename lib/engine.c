@@ -18,17 +18,30 @@
 #include "patients.h"
 #include "population.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* A breakdown of money by name (payee, payer, module, kind). */
+/* A breakdown of money by name (payee, payer, module, kind).  A line's
+ * names are looked up first in a small direct-mapped memo of short names
+ * (a few dozen providers and commissioners fit), then in the table. */
+#define TALLY_MEMO 64
+typedef struct tally_memo {
+	remit__skey k;
+	uint32_t n1, id; /* length + 1 (0: empty), the name's id */
+} tally_memo;
+
 typedef struct tally {
 	remit__strtab names;
 	remit__sum *sums;
 	uint32_t cap;
+	tally_memo memo[TALLY_MEMO];
 } tally;
+
+typedef struct evbuf evbuf;
 
 struct remit__run {
 	const remit_regime *regime;
@@ -49,6 +62,11 @@ struct remit__run {
 	remit__sum row_sum;
 	remit__str row_payee; /* payee of the row's activity line */
 	bool row_overlap;
+	uint32_t *module_tally; /* by module index: its id in by_module, UINT32_MAX if none yet */
+	bool is_part;         /* one part of a run on several threads */
+	evbuf *ev;            /* a part's events, delivered when it is joined */
+	bool too_big;         /* a line too large to print exactly: the run fails */
+	remit_error big_err;
 };
 
 struct remit_result {
@@ -64,8 +82,16 @@ struct remit_result {
 
 /* ---- tallies ---------------------------------------------------------- */
 
-static void tally_add(tally *t, const char *s, size_t n, remit__num v, int scale)
+static uint32_t tally_id(tally *t, const char *s, size_t n)
 {
+	remit__skey k = {0, 0};
+	tally_memo *m = NULL;
+	if (n <= REMIT__SKEY_MAX) {
+		k = remit__skey_of(s, n);
+		m = &t->memo[((k.a + k.b * 31 + n) * 0x9e3779b97f4a7c15ull) >> 58];
+		if (m->n1 == n + 1 && remit__skey_eq(m->k, k))
+			return m->id;
+	}
 	uint32_t id = remit__intern(&t->names, s, n);
 	if (id >= t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 64;
@@ -75,6 +101,14 @@ static void tally_add(tally *t, const char *s, size_t n, remit__num v, int scale
 		memset(t->sums + t->cap, 0, (cap - t->cap) * sizeof *t->sums);
 		t->cap = cap;
 	}
+	if (m)
+		*m = (tally_memo){k, (uint32_t)n + 1, id};
+	return id;
+}
+
+static void tally_add(tally *t, const char *s, size_t n, remit__num v, int scale)
+{
+	uint32_t id = tally_id(t, s, n); /* before t->sums: it may move */
 	remit__sum_add(&t->sums[id], v, scale);
 }
 
@@ -93,7 +127,162 @@ static void tally_total(const tally *t, remit__sum *out)
 		remit__sum_add_sum(out, &t->sums[i]);
 }
 
+/* ---- pricing on several threads ---------------------------------------------
+ *
+ * The activity file is cut into parts of about REMIT__MARK_BYTES at record
+ * boundaries; worker threads (and the calling thread) price parts, each
+ * into its own accumulators (tallies, counts, the modules' part states from
+ * run_fork) and a buffer of its events (lines, rejects, unpriced rows, in
+ * row order); the calling thread joins the parts in file order, delivering
+ * their events to the callbacks.  Every output is therefore what one
+ * thread gives: the same sums (exact, so their order does not matter), the
+ * same lines in the same order, from the same rows.
+ *
+ * Two kinds of pass:
+ *  - After the per-patient pre-pass the reader knows where records start
+ *    (its marks), their lines and ordinals, and which rows are duplicates:
+ *    parts are exact.
+ *  - Otherwise this pass is the first one.  A part but the first starts
+ *    after the first LF at or after its nominal offset: a guess, wrong only
+ *    if that LF is inside a quoted field.  Its lines are counted from 1
+ *    there, ordinals from 0, and it assumes no row is a duplicate, noting
+ *    each record's offset and id hash.  Joining checks the guess against
+ *    where the previous part ended, shifts the lines, and hands the notes
+ *    to the reader (remit__reader_commit), which finds the duplicates in
+ *    file order; a part whose guess was wrong, that failed, or that has
+ *    duplicates is priced again on the calling thread, exactly.  Ordinals
+ *    seen by modules in a guessed part are local to it: only per-patient
+ *    results are looked up by ordinal, and they imply a pre-pass.
+ */
+
+enum { EV_LINE = 1, EV_REJECT, EV_UNPRICED };
+
+/* Events of a part, serialized: a type byte, then for lines 26 strings
+ * (module, kind, payer, payee, patient, activity, amount, basis, the
+ * components), for notes a line, a column and 3 strings (id, reason, raw).
+ * A string is its length (4 bytes), its bytes and a NUL. */
+typedef struct evbuf {
+	char *p;
+	size_t n, cap;
+} evbuf;
+
+static void ev_put(evbuf *e, const void *d, size_t n)
+{
+	if (e->n + n > e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 1 << 16;
+		while (cap < e->n + n)
+			cap *= 2;
+		e->p = remit__xrealloc(e->p, cap);
+		e->cap = cap;
+	}
+	memcpy(e->p + e->n, d, n);
+	e->n += n;
+}
+
+static void ev_strn(evbuf *e, const char *s, size_t n)
+{
+	uint32_t n32 = (uint32_t)n;
+	ev_put(e, &n32, 4);
+	if (n)
+		ev_put(e, s, n);
+	ev_put(e, "", 1);
+}
+
+static void ev_str(evbuf *e, const char *s)
+{
+	ev_strn(e, s, strlen(s));
+}
+
+static const char *ev_get_str(const char **p)
+{
+	uint32_t n;
+	memcpy(&n, *p, 4);
+	const char *s = *p + 4;
+	*p += 4 + (size_t)n + 1;
+	return s;
+}
+
+static uint64_t ev_get_u64(const char **p)
+{
+	uint64_t v;
+	memcpy(&v, *p, 8);
+	*p += 8;
+	return v;
+}
+
+static void ev_line(evbuf *e, const remit_line *l)
+{
+	char t = EV_LINE;
+	ev_put(e, &t, 1);
+	ev_str(e, l->module);
+	ev_str(e, l->kind);
+	ev_str(e, l->payer);
+	ev_str(e, l->payee);
+	ev_str(e, l->patient);
+	ev_str(e, l->activity);
+	ev_str(e, l->amount);
+	ev_str(e, l->basis);
+	for (int c = 0; c < REMIT_C_COUNT; c++)
+		ev_str(e, l->components[c]);
+}
+
+static void ev_note(evbuf *e, int type, uint64_t line, uint32_t column, remit__str id,
+		    const char *reason, remit__str raw)
+{
+	char t = (char)type;
+	uint64_t col = column;
+	ev_put(e, &t, 1);
+	ev_put(e, &line, 8);
+	ev_put(e, &col, 8);
+	ev_strn(e, id.p, id.n < 255 ? id.n : 255); /* as note() truncates it */
+	ev_str(e, reason);
+	ev_strn(e, raw.p, raw.n);
+}
+
+/* Deliver a part's events to the callbacks, its lines shifted. */
+static void ev_flush(const evbuf *e, const remit_run_options *o, const char *regime,
+		     const char *file, int64_t shift)
+{
+	const char *p = e->p, *end = e->p + e->n;
+	while (p < end) {
+		char t = *p++;
+		if (t == EV_LINE) {
+			remit_line l = {0};
+			l.regime = regime;
+			l.module = ev_get_str(&p);
+			l.kind = ev_get_str(&p);
+			l.payer = ev_get_str(&p);
+			l.payee = ev_get_str(&p);
+			l.patient = ev_get_str(&p);
+			l.activity = ev_get_str(&p);
+			l.amount = ev_get_str(&p);
+			l.basis = ev_get_str(&p);
+			for (int c = 0; c < REMIT_C_COUNT; c++)
+				l.components[c] = ev_get_str(&p);
+			o->on_line(o->ud, &l);
+			continue;
+		}
+		remit_row_note n = {0};
+		n.file = file;
+		n.line = (unsigned long)((int64_t)ev_get_u64(&p) + shift);
+		n.column = (unsigned long)ev_get_u64(&p);
+		n.activity = ev_get_str(&p);
+		n.reason = ev_get_str(&p);
+		n.raw = ev_get_str(&p);
+		(t == EV_REJECT ? o->on_reject : o->on_unpriced)(o->ud, &n);
+	}
+}
+
 /* ---- what modules call ------------------------------------------------ */
+
+/* s as a C string in buf, cut to cap - 1 bytes (as "%.*s" would). */
+static void strz(char *buf, size_t cap, remit__str s)
+{
+	size_t n = s.n < cap - 1 ? s.n : cap - 1;
+	if (n)
+		memcpy(buf, s.p, n);
+	buf[n] = '\0';
+}
 
 static void send_line(struct remit__run *run, const remit__pline *l)
 {
@@ -110,10 +299,10 @@ static void send_line(struct remit__run *run, const remit__pline *l)
 			remit__num_format_exact(l->comp[c], comp[c], sizeof comp[c]);
 		out.components[c] = comp[c];
 	}
-	snprintf(payer, sizeof payer, "%.*s", (int)l->payer.n, l->payer.p);
-	snprintf(payee, sizeof payee, "%.*s", (int)l->payee.n, l->payee.p);
-	snprintf(patient, sizeof patient, "%.*s", (int)l->patient.n, l->patient.p);
-	snprintf(activity, sizeof activity, "%.*s", (int)l->activity.n, l->activity.p);
+	strz(payer, sizeof payer, l->payer);
+	strz(payee, sizeof payee, l->payee);
+	strz(patient, sizeof patient, l->patient);
+	strz(activity, sizeof activity, l->activity);
 	out.regime = run->regime->name;
 	out.module = l->module->name;
 	out.kind = l->kind;
@@ -126,19 +315,73 @@ static void send_line(struct remit__run *run, const remit__pline *l)
 	if (cx->trace)
 		remit__trace(cx, "line: %s %s pays %s %s (%s)", out.kind, payer, payee, amount,
 			     out.basis);
-	if (o && o->on_line)
+	if (run->ev)
+		ev_line(run->ev, &out);
+	else if (o && o->on_line)
 		o->on_line(o->ud, &out);
+}
+
+/* Every amount must print exactly in the fixed buffers of lines, totals
+ * and reports (REMIT__NUM_BUF): a line of 10^50 or more, or one with an
+ * exact component longer than REMIT__NUM_BUF - 1 characters, is refused
+ * and the run fails with REMIT_EDATA naming its row (docs/limits.md).
+ * Small values always fit, so only big ones are measured. */
+static bool line_too_big(struct remit__run *run, const remit__pline *l)
+{
+	static const remit__num lim = {100000000000000, -36, NULL}; /* 10^50 */
+	static const remit__num neg = {-100000000000000, -36, NULL};
+	uintptr_t bigs = (uintptr_t)l->amount.big;
+	for (int c = 0; !l->nocomps && c < REMIT_C_COUNT; c++)
+		bigs |= (uintptr_t)l->comp[c].big;
+	if (!bigs)
+		return false; /* small values always fit */
+	const char *what = NULL;
+	if (l->amount.big &&
+	    (remit__num_cmp(l->amount, lim) >= 0 || remit__num_cmp(l->amount, neg) <= 0))
+		what = "its amount is 10^50 or more";
+	for (int c = 0; !what && !l->nocomps && c < REMIT_C_COUNT; c++)
+		if (l->comp[c].big && mpz_sizeinbase(mpq_numref(l->comp[c].big), 10) +
+						  mpz_sizeinbase(mpq_denref(l->comp[c].big), 10) + 3 >=
+					  REMIT__NUM_BUF)
+			what = "an exact component of it needs more than 92 digits";
+	if (!what)
+		return false;
+	if (!run->too_big) {
+		remit_error *e = &run->big_err;
+		run->too_big = true;
+		memset(e, 0, sizeof *e);
+		e->status = REMIT_EDATA;
+		e->line = run->row ? run->row->line : 0;
+		snprintf(e->message, sizeof e->message,
+			 "module %s: the %s line%s%.*s cannot be paid exactly: %s (see the limits "
+			 "in docs/limits.md)",
+			 l->module->name, l->kind, l->activity.n ? " for activity " : "",
+			 (int)(l->activity.n < 200 ? l->activity.n : 200), l->activity.p, what);
+	}
+	return true;
 }
 
 void remit__emit(remit__ctx *cx, const remit__pline *l)
 {
 	struct remit__run *run = cx->run;
 	int scale = run->regime->scale;
+	if (line_too_big(run, l))
+		return; /* not paid: the run fails */
 	run->lines++;
 	remit__sum_add(&run->total, l->amount, scale);
 	tally_add(&run->by_payee, l->payee.p, l->payee.n, l->amount, scale);
 	tally_add(&run->by_payer, l->payer.p, l->payer.n, l->amount, scale);
-	tally_add(&run->by_module, l->module->name, strlen(l->module->name), l->amount, scale);
+	const remit__module *m = l->module;
+	uint32_t mid;
+	if (m->index < run->regime->nmodules && run->regime->modules[m->index] == m) {
+		mid = run->module_tally[m->index];
+		if (mid == UINT32_MAX)
+			mid = run->module_tally[m->index] =
+				tally_id(&run->by_module, m->name, strlen(m->name));
+	} else {
+		mid = tally_id(&run->by_module, m->name, strlen(m->name));
+	}
+	remit__sum_add(&run->by_module.sums[mid], l->amount, scale);
 	tally_add(&run->by_kind, l->kind, strlen(l->kind), l->amount, scale);
 	if (cx->trace || (run->opt && run->opt->on_line))
 		send_line(run, l);
@@ -219,6 +462,14 @@ remit__num remit__round_line(remit__ctx *cx, remit__num exact)
 
 /* ---- the run ---------------------------------------------------------- */
 
+static uint32_t *module_tally_new(const remit_regime *r)
+{
+	uint32_t *v = remit__xmalloc((r->nmodules + 1) * sizeof *v);
+	for (size_t i = 0; i <= r->nmodules; i++)
+		v[i] = UINT32_MAX;
+	return v;
+}
+
 static struct remit__run *run_new(const remit_regime *r, const remit_run_options *opt)
 {
 	struct remit__run *run = remit__xcalloc(1, sizeof *run);
@@ -230,6 +481,7 @@ static struct remit__run *run_new(const remit_regime *r, const remit_run_options
 	run->cx.patients = &run->patients;
 	run->cx.run = run;
 	run->cx.state = remit__xcalloc(r->nmodules + 1, sizeof *run->cx.state);
+	run->module_tally = module_tally_new(r);
 	for (size_t i = 0; i < r->nmodules; i++) {
 		const remit__module *m = r->modules[i];
 		if (m->type->run_begin)
@@ -248,6 +500,7 @@ static void run_free(struct remit__run *run)
 			m->type->run_end(m, run->cx.state[i]);
 	}
 	free(run->cx.state);
+	free(run->module_tally);
 	remit__numpool_free(run->cx.pool);
 	tally_free(&run->by_payee);
 	tally_free(&run->by_payer);
@@ -402,6 +655,414 @@ static void finish_modules(struct remit__run *run)
 			m->type->finish(m, &run->cx);
 		remit__numpool_reset(run->cx.pool);
 	}
+}
+
+/* A part of the activity and what pricing it gave. */
+typedef struct part {
+	uint64_t start, stop; /* nominal byte range */
+	bool exact;           /* start is a record's, with line and ordinal known */
+	uint64_t line0, ordinal0;
+	bool speculative;     /* ids not checked: notes kept */
+	int state;            /* P_WAITING, P_BUSY, P_DONE */
+	/* results */
+	int rc;
+	remit_error err;
+	uint64_t first_off, first_line; /* the first record (or the end, if none) */
+	uint64_t next_off, next_line;   /* where the next part's first record is */
+	uint64_t records;
+	remit__recnote *notes;
+	size_t nnotes, capnotes;
+	struct remit__run *acc;
+} part;
+
+enum { P_WAITING, P_BUSY, P_DONE };
+
+typedef struct par {
+	struct remit__run *run; /* the run (main state, callbacks) */
+	remit__reader *rd;
+	const uint32_t *attr_map;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	part *parts;
+	size_t nparts, window;
+	size_t prepared;  /* parts whose accumulators exist (made on the calling thread) */
+	size_t next;      /* the next part to claim */
+	size_t committed; /* the parts joined */
+	bool stop;        /* an error: workers stop claiming */
+	uint64_t data_start, data_line, size;
+	bool first_pass;  /* this pass decides duplicates (guessed parts) */
+} par;
+
+typedef struct worker {
+	par *par;
+	pthread_t thread;
+	bool started;
+	remit__cursor *cur;
+	remit__numpool *pool;
+} worker;
+
+/* A part's accumulators: a run that shares the run's regime, options,
+ * organisations and patients, with its own tallies, events and module
+ * part states.  Made on the calling thread (run_fork reads the run's
+ * state, which joining writes). */
+static struct remit__run *part_run_new(struct remit__run *main)
+{
+	const remit_regime *r = main->regime;
+	struct remit__run *a = remit__xcalloc(1, sizeof *a);
+	a->regime = r;
+	a->opt = main->opt;
+	a->cx = main->cx;
+	a->cx.pool = NULL; /* the pricing thread's */
+	a->cx.run = a;
+	a->cx.trace = NULL;
+	a->cx.state = remit__xcalloc(r->nmodules + 1, sizeof *a->cx.state);
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->run_fork && main->cx.state[i])
+			a->cx.state[i] = m->type->run_fork(m, &main->cx, main->cx.state[i]);
+	}
+	a->observers = main->observers;
+	a->module_tally = module_tally_new(r);
+	const remit_run_options *o = main->opt;
+	if (o && (o->on_line || o->on_reject || o->on_unpriced))
+		a->ev = remit__xcalloc(1, sizeof *a->ev);
+	a->is_part = true;
+	return a;
+}
+
+/* Free a part's accumulators; its module states are joined into main's
+ * (main NULL: discarded). */
+static void part_run_free(struct remit__run *a, struct remit__run *main)
+{
+	const remit_regime *r = a->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (a->cx.state[i])
+			m->type->run_join(m, main ? &main->cx : NULL,
+					  main ? main->cx.state[i] : NULL, a->cx.state[i]);
+	}
+	free(a->cx.state);
+	free(a->module_tally);
+	tally_free(&a->by_payee);
+	tally_free(&a->by_payer);
+	tally_free(&a->by_module);
+	tally_free(&a->by_kind);
+	remit__sum_clear(&a->total);
+	if (a->ev)
+		free(a->ev->p);
+	free(a->ev);
+	free(a);
+}
+
+static void tally_merge(tally *into, const tally *from)
+{
+	for (uint32_t i = 0; i < from->names.n; i++) {
+		uint32_t id = tally_id(into, from->names.strs[i], from->names.lens[i]);
+		remit__sum_add_sum(&into->sums[id], &from->sums[i]);
+	}
+}
+
+/* Price the rows of part p (its accumulators made) with cursor c, on any
+ * thread. */
+static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
+{
+	struct remit__run *a = p->acc;
+	const remit_run_options *o = a->opt;
+	remit__row row;
+	remit__reject rej;
+	remit__recnote note;
+	int rc;
+
+	a->cx.pool = pool;
+	p->nnotes = 0;
+	p->records = 0;
+	p->rc = remit__cursor_seek(c, p->start, p->stop, p->exact, p->exact ? p->line0 : 1,
+				   p->exact ? p->ordinal0 : 0, p->speculative, &p->err);
+	if (p->rc < 0)
+		return;
+	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
+		if (p->speculative) {
+			if (p->nnotes == p->capnotes) {
+				p->capnotes = p->capnotes ? p->capnotes * 2 : 16384;
+				p->notes = remit__xrealloc(p->notes, p->capnotes * sizeof *p->notes);
+			}
+			p->notes[p->nnotes++] = note;
+		}
+		if (p->records++ == 0 && p->speculative) {
+			p->first_off = note.offset;
+			p->first_line = note.line;
+		}
+		a->counts.read++;
+		if (rc == REMIT__READ_REJECT) {
+			a->counts.rejected++;
+			if (o && o->on_reject)
+				ev_note(a->ev, EV_REJECT, rej.line, rej.column, rej.id, rej.reason,
+					rej.raw);
+			continue;
+		}
+		a->row = &row;
+		remit__outcome out = offer(a, &row, pp->attr_map);
+		a->row = NULL;
+		remit__numpool_reset(pool);
+		switch (out) {
+		case REMIT__PRICED:
+			a->counts.priced++;
+			break;
+		case REMIT__COVERED:
+			a->counts.covered++;
+			break;
+		case REMIT__UNPRICED:
+			a->counts.unpriced++;
+			if (o && o->on_unpriced)
+				ev_note(a->ev, EV_UNPRICED, row.line, 0, row.f[REMIT__A_ID].s,
+					a->cx.reason, (remit__str){"", 0});
+			break;
+		}
+	}
+	p->rc = rc < 0 ? rc : 0;
+	remit__cursor_tell(c, &p->next_off, &p->next_line);
+	if (p->records == 0) {
+		p->first_off = p->next_off;
+		p->first_line = p->next_line;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	par *pp = w->par;
+	pthread_mutex_lock(&pp->mu);
+	for (;;) {
+		while (!pp->stop && pp->next < pp->nparts && pp->next >= pp->prepared)
+			pthread_cond_wait(&pp->work, &pp->mu);
+		if (pp->stop || pp->next >= pp->nparts)
+			break;
+		part *p = &pp->parts[pp->next++];
+		p->state = P_BUSY;
+		pthread_mutex_unlock(&pp->mu);
+		price_part(pp, p, w->cur, w->pool);
+		pthread_mutex_lock(&pp->mu);
+		p->state = P_DONE;
+		pthread_cond_broadcast(&pp->done);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+/* Join part k into the run: check a guessed start, find duplicates, price
+ * again if needed, then add up and deliver.  pos, line and ordinal: where
+ * the next part's first record must be (updated). */
+static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *line,
+		     uint64_t *ordinal, remit_error *err)
+{
+	struct remit__run *run = pp->run;
+	part *p = &pp->parts[k];
+	int64_t shift = 0;
+	remit_error scratch;
+	if (pp->first_pass) {
+		bool again = p->rc < 0 || (k > 0 && p->first_off != *pos);
+		if (!again && !p->exact) /* (an exact part counted true lines already,
+					    blank lines before its first record too) */
+			shift = (int64_t)*line - (int64_t)p->first_line;
+		if (again) { /* a wrong guess, or an error to confirm */
+			part_run_free(p->acc, NULL);
+			p->acc = part_run_new(run);
+			p->start = *pos;
+			p->exact = true;
+			p->line0 = *line;
+			p->ordinal0 = *ordinal;
+			price_part(pp, p, self->cur, self->pool);
+			shift = 0;
+		}
+		/* the rows read (before an error too: their lines are delivered
+		 * before the run fails, as on one thread) */
+		int64_t dups = remit__reader_commit(pp->rd, p->notes, p->nnotes, *ordinal, shift,
+						    p->rc < 0 ? &scratch : &p->err);
+		if (dups < 0 && p->rc == 0) {
+			p->rc = (int)dups;
+		} else if (dups > 0) { /* price again, duplicates known */
+			part_run_free(p->acc, NULL);
+			p->acc = part_run_new(run);
+			p->start = *pos;
+			p->exact = true;
+			p->line0 = *line;
+			p->ordinal0 = *ordinal;
+			p->speculative = false;
+			price_part(pp, p, self->cur, self->pool);
+			shift = 0;
+		}
+	}
+	struct remit__run *a = p->acc;
+	const remit_run_options *o = run->opt;
+	if (a->ev)
+		ev_flush(a->ev, o, run->regime->name, remit__reader_name(pp->rd), shift);
+	run->counts.read += a->counts.read;
+	run->counts.priced += a->counts.priced;
+	run->counts.covered += a->counts.covered;
+	run->counts.unpriced += a->counts.unpriced;
+	run->counts.rejected += a->counts.rejected;
+	run->counts.overlaps += a->counts.overlaps;
+	run->lines += a->lines;
+	remit__sum_add_sum(&run->total, &a->total);
+	tally_merge(&run->by_payee, &a->by_payee);
+	tally_merge(&run->by_payer, &a->by_payer);
+	tally_merge(&run->by_module, &a->by_module);
+	tally_merge(&run->by_kind, &a->by_kind);
+	if (a->too_big && !run->too_big) {
+		run->too_big = true;
+		run->big_err = a->big_err;
+		if (run->big_err.line)
+			run->big_err.line = (unsigned long)((int64_t)run->big_err.line + shift);
+	}
+	part_run_free(a, run);
+	p->acc = NULL;
+	free(p->notes);
+	p->notes = NULL;
+	p->capnotes = p->nnotes = 0;
+	if (p->rc < 0) {
+		*err = p->err;
+		return p->rc;
+	}
+	*ordinal += p->records;
+	*pos = p->next_off;
+	*line = (uint64_t)((int64_t)p->next_line + shift);
+	if (o && o->on_progress)
+		o->on_progress(o->ud, *pos, pp->size, run->counts.read);
+	return 0;
+}
+
+/* Can this run price on several threads? */
+static bool parallel_ok(const remit_regime *r, remit__reader *rd)
+{
+	if (!remit__reader_splittable(rd))
+		return false;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module_type *t = r->modules[i]->type;
+		if (t->run_begin && (!t->run_fork || !t->run_join))
+			return false;
+	}
+	return true;
+}
+
+static int threads_of(const remit_run_options *opt)
+{
+	int n = opt ? opt->threads : 1;
+	if (n <= 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		n = c > 0 ? (int)c : 1;
+	}
+	return n > 64 ? 64 : n; /* more would only queue: at most 16 parts are in flight */
+}
+
+/* The main pass on `threads` threads (the calling one included). */
+static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32_t *attr_map,
+			 int threads, remit_error *err)
+{
+	par pp = {.run = run, .rd = rd, .attr_map = attr_map};
+	remit__reader_span(rd, &pp.data_start, &pp.data_line, &pp.size);
+	pp.first_pass = !remit__reader_complete(rd);
+	if (pp.first_pass) {
+		uint64_t bytes = pp.size > pp.data_start ? pp.size - pp.data_start : 0;
+		pp.nparts = (size_t)((bytes + REMIT__MARK_BYTES - 1) / REMIT__MARK_BYTES);
+		pp.parts = remit__xcalloc(pp.nparts + 1, sizeof *pp.parts);
+		for (size_t k = 0; k < pp.nparts; k++) {
+			part *p = &pp.parts[k];
+			p->start = pp.data_start + k * REMIT__MARK_BYTES;
+			p->stop = k + 1 == pp.nparts ? UINT64_MAX : p->start + REMIT__MARK_BYTES;
+			p->exact = k == 0;
+			p->line0 = pp.data_line;
+			p->speculative = true;
+		}
+	} else {
+		uint64_t rows;
+		const remit__rowmark *mk = remit__reader_marks(rd, &pp.nparts, &rows);
+		pp.parts = remit__xcalloc(pp.nparts + 1, sizeof *pp.parts);
+		for (size_t k = 0; k < pp.nparts; k++) {
+			part *p = &pp.parts[k];
+			p->start = mk[k].offset;
+			p->stop = k + 1 == pp.nparts ? UINT64_MAX : mk[k + 1].offset;
+			p->exact = true;
+			p->line0 = mk[k].line;
+			p->ordinal0 = mk[k].ordinal;
+		}
+	}
+	if ((size_t)threads > pp.nparts)
+		threads = pp.nparts ? (int)pp.nparts : 1;
+	pp.window = 2 * (size_t)threads + 2; /* parts in flight: bounded memory */
+	if (pp.window > 16)
+		pp.window = 16;
+	pthread_mutex_init(&pp.mu, NULL);
+	pthread_cond_init(&pp.work, NULL);
+	pthread_cond_init(&pp.done, NULL);
+	worker *ws = remit__xcalloc((size_t)threads, sizeof *ws);
+	int rc = 0;
+	for (int i = 0; i < threads && rc == 0; i++) {
+		ws[i].par = &pp;
+		ws[i].pool = i == 0 ? run->cx.pool : remit__numpool_new();
+		ws[i].cur = remit__cursor_new(rd);
+		if (!ws[i].cur) {
+			rc = REMIT_ENOMEM;
+			memset(err, 0, sizeof *err);
+			err->status = rc;
+			snprintf(err->message, sizeof err->message,
+				 "out of memory or file descriptors for %d threads", threads);
+			break;
+		}
+		if (i > 0)
+			ws[i].started = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) == 0;
+	}
+	uint64_t pos = pp.data_start, line = pp.data_line, ordinal = 0;
+	pthread_mutex_lock(&pp.mu);
+	while (rc == 0 && pp.committed < pp.nparts) {
+		part *p = &pp.parts[pp.committed];
+		if (pp.prepared < pp.nparts && pp.prepared < pp.committed + pp.window) {
+			size_t k = pp.prepared;
+			pthread_mutex_unlock(&pp.mu);
+			pp.parts[k].acc = part_run_new(run);
+			pthread_mutex_lock(&pp.mu);
+			pp.prepared++;
+			pthread_cond_broadcast(&pp.work);
+		} else if (p->state == P_DONE) {
+			pthread_mutex_unlock(&pp.mu);
+			rc = join_part(&pp, pp.committed, &ws[0], &pos, &line, &ordinal, err);
+			pthread_mutex_lock(&pp.mu);
+			pp.committed++;
+			pthread_cond_broadcast(&pp.work);
+		} else if (pp.next < pp.prepared) {
+			part *q = &pp.parts[pp.next++];
+			q->state = P_BUSY;
+			pthread_mutex_unlock(&pp.mu);
+			price_part(&pp, q, ws[0].cur, ws[0].pool);
+			pthread_mutex_lock(&pp.mu);
+			q->state = P_DONE;
+		} else {
+			pthread_cond_wait(&pp.done, &pp.mu);
+		}
+	}
+	pp.stop = true;
+	pthread_cond_broadcast(&pp.work);
+	pthread_mutex_unlock(&pp.mu);
+	for (int i = 1; i < threads; i++)
+		if (ws[i].started)
+			pthread_join(ws[i].thread, NULL);
+	for (size_t k = 0; k < pp.nparts; k++) { /* parts left by an error */
+		if (pp.parts[k].acc)
+			part_run_free(pp.parts[k].acc, NULL);
+		free(pp.parts[k].notes);
+	}
+	for (int i = 0; i < threads; i++) {
+		remit__cursor_free(ws[i].cur);
+		if (i > 0 && ws[i].pool)
+			remit__numpool_free(ws[i].pool);
+	}
+	free(ws);
+	free(pp.parts);
+	pthread_cond_destroy(&pp.work);
+	pthread_cond_destroy(&pp.done);
+	pthread_mutex_destroy(&pp.mu);
+	if (rc == 0 && pp.first_pass)
+		remit__reader_commit_end(rd, ordinal);
+	return rc;
 }
 
 /* ---- results ---------------------------------------------------------- */
@@ -563,11 +1224,21 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	run->cx.trace = trace;
 	run->cx.trace_ud = trace_ud;
 	run->cx.detail = trace || (opt && opt->on_line);
+	run->cx.components = run->cx.detail;
 	bool found = false;
-	if (rc == 0)
+	int threads = threads_of(opt);
+	if (rc == 0 && threads > 1 && !only_id && !trace && parallel_ok(r, rd))
+		rc = parallel_pass(run, rd, attr_map, threads, err);
+	else if (rc == 0)
 		rc = main_pass(run, rd, attr_map, only_id, &found, err);
 	if (rc == 0 && !only_id)
 		finish_modules(run);
+	if (rc == 0 && run->too_big) {
+		rc = REMIT_EDATA;
+		*err = run->big_err;
+		if (err->line)
+			snprintf(err->file, sizeof err->file, "%s", remit__reader_name(rd));
+	}
 	if (rc == 0 && only_id && !found) {
 		/* not an activity row: perhaps a person some budget knows */
 		remit__str person = {only_id, (uint32_t)strlen(only_id)};
@@ -708,6 +1379,7 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		runs[i]->cmp = cmp;
 		runs[i]->cmp_index = i;
+		runs[i]->cx.components = true;
 		if (!population || !remit__population_wanted(regimes[i]))
 			continue;
 		if (rewind)
@@ -724,8 +1396,16 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 		rc = remit__patients_prepass_many(cxs, n, rd, err);
 	if (rc == 0)
 		rc = compare_pass(runs, n, rd, cmp, opt, err);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
+	for (size_t i = 0; rc == 0 && i < n; i++)
 		finish_modules(runs[i]);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (runs[i]->too_big) {
+			rc = REMIT_EDATA;
+			*err = runs[i]->big_err;
+			if (err->line)
+				snprintf(err->file, sizeof err->file, "%s", remit__reader_name(rd));
+		}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct remit_result *res = result_new(runs[i]);
 		remit__cmp_counts(cmp, i, &res->counts, res->total, res->balanced);
 		remit_result_free(res);

@@ -25,6 +25,8 @@ struct remit__ctx {
 	const uint32_t *pattr_map; /* likewise for population columns */
 	struct remit__run *run;
 	bool detail;         /* lines are read (callback or trace): build basis texts */
+	bool components;     /* lines' components are read (detail, or a comparison);
+				when false a module may leave them zero */
 	remit_text_fn trace; /* non-NULL while explaining */
 	void *trace_ud;
 	remit__str funder; /* for a covered row: who is paid for it (set by price) */

@@ -50,51 +50,6 @@ int remit__schema_find(const remit__schema *s, const char *name, size_t n)
 	return -1;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	const int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned)(y - era * 400);
-	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-	static const unsigned dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
-}
-
-static bool digits(const char *s, size_t n, unsigned *out)
-{
-	unsigned v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-bool remit__date_parse(const char *s, size_t n, int64_t *days)
-{
-	unsigned y, m, d;
-	if (n != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
-	    !digits(s + 8, 2, &d))
-		return false;
-	if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return false;
-	*days = days_from_civil(y, m, d);
-	return true;
-}
-
 void remit__date_format(int64_t days, char out[11])
 {
 	/* civil_from_days */

@@ -119,8 +119,40 @@ typedef struct remit__row {
 } remit__row;
 
 /* Dates: "YYYY-MM-DD" → days since 1970-01-01.  False unless a real
- * calendar date (2024-02-30 is false) in years 1..9999. */
-bool remit__date_parse(const char *s, size_t n, int64_t *days);
+ * calendar date (2024-02-30 is false) in years 1..9999.  Inline: every
+ * activity row has two. */
+static inline int64_t remit__days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's days_from_civil (proleptic Gregorian) */
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static inline bool remit__date_parse(const char *s, size_t n, int64_t *days)
+{
+	static const unsigned char dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	unsigned y0 = (unsigned char)s[0] - '0', y1 = (unsigned char)s[1] - '0';
+	unsigned y2 = (unsigned char)s[2] - '0', y3 = (unsigned char)s[3] - '0';
+	unsigned m0 = (unsigned char)s[5] - '0', m1 = (unsigned char)s[6] - '0';
+	unsigned d0 = (unsigned char)s[8] - '0', d1 = (unsigned char)s[9] - '0';
+	if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9))
+		return false;
+	unsigned y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return false;
+	if (d > dim[m] &&
+	    !(m == 2 && d == 29 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	*days = remit__days_from_civil(y, m, d);
+	return true;
+}
+
 /* days → "YYYY-MM-DD" (11 bytes with the NUL). */
 void remit__date_format(int64_t days, char out[11]);
 

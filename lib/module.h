@@ -70,6 +70,11 @@ typedef struct remit__pline {
 	remit__num comp[REMIT_C_COUNT];   /* exact parts; they sum to amount */
 	const char *basis;
 	remit__str pod; /* the activity's point of delivery, if any */
+	/* The components were not worked out (cx->components is false and
+	 * every value stayed in the small form, so none could be too large to
+	 * print): comp[] is undefined and reads as zero.  Modules that fill
+	 * comp[] leave this false. */
+	bool nocomps;
 } remit__pline;
 
 struct remit__module_type {
@@ -131,6 +136,20 @@ struct remit__module_type {
 	 * (`remit compare` counts members' rows that no budget covers: where
 	 * cost can shift.) */
 	bool (*member)(const remit__module *m, remit__ctx *cx, const remit__row *row);
+
+	/* Optional, for pricing on several threads.  A module with run_begin
+	 * but without these makes its regime price on one thread.  The run's
+	 * activity is cut into parts, priced concurrently, then joined in file
+	 * order.  run_fork (on the run's thread, after the population and the
+	 * per-patient pre-pass) makes a part's state from the run's: what
+	 * pricing only reads (per-patient results, the population) shared, what
+	 * it accumulates at zero.  claims, price and observe then run on the
+	 * part's state (on any thread; each part on one).  run_join (on the
+	 * run's thread, parts in file order) adds the part's accumulators into
+	 * the run's state, or discards them when state is NULL (a part priced
+	 * again), and frees the part's state.  cx is the run's context. */
+	void *(*run_fork)(const remit__module *m, remit__ctx *cx, void *state);
+	void (*run_join)(const remit__module *m, remit__ctx *cx, void *state, void *part);
 };
 
 /* The built-in module types, and lookup by name. */

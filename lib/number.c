@@ -58,6 +58,27 @@ static const int64_t P10[19] = {
 	1000000000000000000LL,
 };
 
+enum {
+	P10_1 = 10,
+	P10_2 = 100,
+	P10_3 = 1000,
+	P10_4 = 10000,
+	P10_5 = 100000,
+	P10_6 = 1000000,
+	P10_7 = 10000000,
+	P10_8 = 100000000,
+	P10_9 = 1000000000,
+};
+#define P10_10 10000000000LL
+#define P10_11 100000000000LL
+#define P10_12 1000000000000LL
+#define P10_13 10000000000000LL
+#define P10_14 100000000000000LL
+#define P10_15 1000000000000000LL
+#define P10_16 10000000000000000LL
+#define P10_17 100000000000000000LL
+#define P10_18 1000000000000000000LL
+
 /* 10^k as a 128-bit integer, 0 <= k <= 38. */
 static inline i128 p10w(int k)
 {
@@ -443,7 +464,7 @@ const char *remit__rmode_name(remit__rmode m)
 
 /* ---- comparison --------------------------------------------------------- */
 
-int remit__num_sign(remit__num a)
+int remit__num_sign_big(remit__num a)
 {
 	if (a.big)
 		return mpq_sgn(a.big);
@@ -494,7 +515,7 @@ static int cmp_big_small(mpq_srcptr q, remit__num s)
 	return (r > 0) - (r < 0);
 }
 
-int remit__num_cmp(remit__num a, remit__num b)
+int remit__num_cmp_any(remit__num a, remit__num b)
 {
 	if (!a.big && !b.big)
 		return cmp_small(a, b);
@@ -607,7 +628,7 @@ static remit__num gmp_op(remit__numpool *pool, remit__num a, remit__num b, qop o
 	return settle(pool, q);
 }
 
-remit__num remit__num_add(remit__numpool *pool, remit__num a, remit__num b)
+remit__num remit__num_add_any(remit__numpool *pool, remit__num a, remit__num b)
 {
 	if (!a.big && !b.big) {
 		int64_t c;
@@ -624,7 +645,7 @@ remit__num remit__num_add(remit__numpool *pool, remit__num a, remit__num b)
 	return gmp_op(pool, a, b, mpq_add);
 }
 
-remit__num remit__num_sub(remit__numpool *pool, remit__num a, remit__num b)
+remit__num remit__num_sub_any(remit__numpool *pool, remit__num a, remit__num b)
 {
 	if (!a.big && !b.big) {
 		int64_t c;
@@ -639,7 +660,7 @@ remit__num remit__num_sub(remit__numpool *pool, remit__num a, remit__num b)
 	return gmp_op(pool, a, b, mpq_sub);
 }
 
-remit__num remit__num_mul(remit__numpool *pool, remit__num a, remit__num b)
+remit__num remit__num_mul_any(remit__numpool *pool, remit__num a, remit__num b)
 {
 	if (!a.big && !b.big) {
 		i128 p = (i128)a.coef * b.coef; /* cannot overflow */
@@ -707,8 +728,21 @@ static int64_t round_small(int64_t c, int d, remit__rmode mode)
 	int64_t q = 0, r = c;
 	i128 unit = 0; /* 0: larger than any remainder (d > 38) */
 	if (d <= 18) {
-		q = c / P10[d];
-		r = c % P10[d];
+		/* constant divisors: a multiply and a shift instead of a division */
+		switch (d) {
+#define DIV_CASE(k)                                                                               \
+	case k:                                                                                   \
+		q = c / P10_##k;                                                                  \
+		break;
+			DIV_CASE(1) DIV_CASE(2) DIV_CASE(3) DIV_CASE(4) DIV_CASE(5) DIV_CASE(6)
+			DIV_CASE(7) DIV_CASE(8) DIV_CASE(9) DIV_CASE(10) DIV_CASE(11) DIV_CASE(12)
+			DIV_CASE(13) DIV_CASE(14) DIV_CASE(15) DIV_CASE(16) DIV_CASE(17) DIV_CASE(18)
+#undef DIV_CASE
+		default:
+			q = c;
+			break;
+		}
+		r = c - q * P10[d];
 		unit = P10[d];
 	} else if (d <= 38) {
 		unit = p10w(d);
@@ -1015,22 +1049,35 @@ static void put_units(struct out *o, bool neg, const char *dig, size_t nd, int s
 	}
 }
 
+/* The decimal digits of m into dst (no NUL); two digits a step below
+ * 2^64 (every amount of a real file). */
 static size_t u128_digits(u128 m, char *dst)
 {
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
 	char tmp[40];
-	size_t n = 0;
+	size_t n = sizeof tmp;
 	while (m > UINT64_MAX) {
-		tmp[n++] = (char)('0' + (int)(m % 10));
+		tmp[--n] = (char)('0' + (int)(m % 10));
 		m /= 10;
 	}
 	uint64_t v = (uint64_t)m;
-	do {
-		tmp[n++] = (char)('0' + (int)(v % 10));
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		tmp[--n] = pairs[2 * r + 1];
+		tmp[--n] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		tmp[--n] = pairs[2 * v + 1];
+		tmp[--n] = pairs[2 * v];
+	} else {
+		tmp[--n] = (char)('0' + (int)v);
+	}
+	memcpy(dst, tmp + n, sizeof tmp - n);
+	return sizeof tmp - n;
 }
 
 static void put_i128(struct out *o, i128 u, int scale)
@@ -1183,7 +1230,7 @@ static void sum_z(mpz_ptr z, const remit__sum *t)
 		z_set_i128(z, t->units);
 }
 
-void remit__sum_add(remit__sum *s, remit__num v, int scale)
+void remit__sum_add_any(remit__sum *s, remit__num v, int scale)
 {
 	i128 u, r;
 	if (!s->big && !v.big && units_small(v, scale, REMIT__HALF_EVEN, &u) &&

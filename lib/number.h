@@ -104,15 +104,76 @@ remit__num remit__num_keep(remit__numpool *dst, remit__num v);
 
 /* ---- arithmetic (exact; big results are taken from `pool`) ------------ */
 
-remit__num remit__num_add(remit__numpool *pool, remit__num a, remit__num b);
-remit__num remit__num_sub(remit__numpool *pool, remit__num a, remit__num b);
-remit__num remit__num_mul(remit__numpool *pool, remit__num a, remit__num b);
+/* The common case (both small, equal exponents, no overflow) is inline;
+ * everything else goes to the general functions (*_any), which give the
+ * same results. */
+remit__num remit__num_add_any(remit__numpool *pool, remit__num a, remit__num b);
+remit__num remit__num_sub_any(remit__numpool *pool, remit__num a, remit__num b);
+remit__num remit__num_mul_any(remit__numpool *pool, remit__num a, remit__num b);
 /* b must not be zero (callers check with remit__num_sign). */
 remit__num remit__num_div(remit__numpool *pool, remit__num a, remit__num b);
 remit__num remit__num_neg(remit__numpool *pool, remit__num a);
-int remit__num_cmp(remit__num a, remit__num b); /* <0, 0, >0 */
-int remit__num_sign(remit__num a);              /* -1, 0, 1 */
+int remit__num_cmp_any(remit__num a, remit__num b);
+int remit__num_sign_big(remit__num a);
 bool remit__num_is_int(remit__num a);           /* exactly an integer */
+
+static inline remit__num remit__num_add(remit__numpool *pool, remit__num a, remit__num b)
+{
+	int64_t c;
+	if (!a.big && !b.big) {
+		if (a.exp == b.exp && !__builtin_add_overflow(a.coef, b.coef, &c)) {
+			remit__num r = {c, a.exp, NULL};
+			return r;
+		}
+		if (b.coef == 0)
+			return a;
+		if (a.coef == 0)
+			return b;
+	}
+	return remit__num_add_any(pool, a, b);
+}
+
+static inline remit__num remit__num_sub(remit__numpool *pool, remit__num a, remit__num b)
+{
+	int64_t c;
+	if (!a.big && !b.big) {
+		if (a.exp == b.exp && !__builtin_sub_overflow(a.coef, b.coef, &c)) {
+			remit__num r = {c, a.exp, NULL};
+			return r;
+		}
+		if (b.coef == 0)
+			return a;
+	}
+	return remit__num_sub_any(pool, a, b);
+}
+
+static inline remit__num remit__num_mul(remit__numpool *pool, remit__num a, remit__num b)
+{
+	int64_t c;
+	int e = a.exp + b.exp;
+	if (!a.big && !b.big && e >= -REMIT__EXP_MAX && e <= REMIT__EXP_MAX &&
+	    !__builtin_mul_overflow(a.coef, b.coef, &c)) {
+		remit__num r = {c, e, NULL};
+		return r;
+	}
+	return remit__num_mul_any(pool, a, b);
+}
+
+/* -1, 0, 1 */
+static inline int remit__num_sign(remit__num a)
+{
+	if (!a.big)
+		return (a.coef > 0) - (a.coef < 0);
+	return remit__num_sign_big(a);
+}
+
+/* <0, 0, >0 */
+static inline int remit__num_cmp(remit__num a, remit__num b)
+{
+	if (!a.big && !b.big && a.exp == b.exp)
+		return (a.coef > b.coef) - (a.coef < b.coef);
+	return remit__num_cmp_any(a, b);
+}
 
 /* Round to `scale` decimal places with `mode`.  The result is small with
  * exp == scale when it fits (scale < 0 gives exp < 0: coef × 10^|scale|),
@@ -159,7 +220,15 @@ typedef struct remit__sum {
 #define REMIT__SUM_INIT {0, NULL}
 
 /* Add v (which must be a multiple of 10^-scale) to s. */
-void remit__sum_add(remit__sum *s, remit__num v, int scale);
+void remit__sum_add_any(remit__sum *s, remit__num v, int scale);
+static inline void remit__sum_add(remit__sum *s, remit__num v, int scale)
+{
+	__int128 r;
+	if (!s->big && !v.big && v.exp == scale && !__builtin_add_overflow(s->units, v.coef, &r))
+		s->units = r;
+	else
+		remit__sum_add_any(s, v, scale);
+}
 void remit__sum_add_sum(remit__sum *s, const remit__sum *t);
 void remit__sum_sub_sum(remit__sum *s, const remit__sum *t);
 int remit__sum_cmp(const remit__sum *a, const remit__sum *b);

@@ -14,7 +14,7 @@
 
 typedef struct period {
 	uint32_t patient;
-	uint32_t ordinal;
+	uint64_t ordinal; /* (64 bits: a file may have more than 2^32 rows) */
 	int64_t from, to;
 	uint64_t line;
 } period;
@@ -83,8 +83,8 @@ static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *o
 			if (*n == cap)
 				v = remit__xrealloc(v, (cap *= 2) * sizeof *v);
 			remit__str p = row.f[REMIT__P_PATIENT].s;
-			v[(*n)++] = (period){remit__intern(cx->patients, p.p, p.n),
-					     (uint32_t)row.ordinal, row.f[REMIT__P_FROM].i,
+			v[(*n)++] = (period){remit__intern(cx->patients, p.p, p.n), row.ordinal,
+					     row.f[REMIT__P_FROM].i,
 					     remit__registration_end(&row), row.line};
 		}
 		remit__numpool_reset(cx->pool);

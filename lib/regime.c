@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const remit__module_type *const builtin_modules[] = {
 	&remit__tariff_module,
@@ -121,26 +122,43 @@ static void walk(remit__loader *L, int index, int depth, unsigned char *seen)
 	}
 	if (n->type != YAML_MAPPING_NODE)
 		return;
+	/* Keys seen so far: a hash set when the mapping is large (an inline
+	 * table of 100000 rows), so the check stays linear. */
+	size_t npairs = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	remit__strtab keys = {0};
+	yaml_node_t **first = npairs > 16 ? remit__xmalloc(npairs * sizeof *first) : NULL;
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(L->doc, p->key);
+		yaml_node_t *k = yaml_document_get_node(L->doc, p->key), *e = NULL;
 		if (k && k->type != YAML_SCALAR_NODE) {
 			remit__rules_error(L, k, "expected a plain key, got %s", remit__node_desc(L, k));
 			continue;
 		}
-		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; k && q < p; q++) {
-			yaml_node_t *e = yaml_document_get_node(L->doc, q->key);
-			if (e && e->type == YAML_SCALAR_NODE &&
-			    e->data.scalar.length == k->data.scalar.length &&
-			    memcmp(e->data.scalar.value, k->data.scalar.value,
+		if (k && first) {
+			uint32_t before = keys.n;
+			uint32_t id = remit__intern(&keys, (const char *)k->data.scalar.value,
+						    k->data.scalar.length);
+			if (id < before)
+				e = first[id];
+			else
+				first[id] = k;
+		}
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; k && !first && q < p; q++) {
+			yaml_node_t *o = yaml_document_get_node(L->doc, q->key);
+			if (o && o->type == YAML_SCALAR_NODE &&
+			    o->data.scalar.length == k->data.scalar.length &&
+			    memcmp(o->data.scalar.value, k->data.scalar.value,
 				   k->data.scalar.length) == 0) {
-				remit__rules_error(L, k, "duplicate key %s (first given on line %lu)",
-						   remit__node_desc(L, k),
-						   (unsigned long)e->start_mark.line + 1);
+				e = o;
 				break;
 			}
 		}
+		if (e)
+			remit__rules_error(L, k, "duplicate key %s (first given on line %lu)",
+					   remit__node_desc(L, k), (unsigned long)e->start_mark.line + 1);
 		walk(L, p->value, depth + 1, seen);
 	}
+	remit__strtab_free(&keys);
+	free(first);
 }
 
 static void check_tree(remit__loader *L)
@@ -153,22 +171,40 @@ static void check_tree(remit__loader *L)
 
 /* ---- files ----------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *len, remit_error *why)
+/* The whole text of a rule file, at most REMIT__MAX_RULE_FILE bytes.  A
+ * file named inside a rule file (`regular`) must be a regular file: a
+ * device or a FIFO there (/dev/zero, /dev/stdin) would never end.  The
+ * file given by the caller may be anything readable, a pipe included. */
+static char *slurp(const char *path, bool regular, size_t *len, remit_error *why)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	if (!f) {
 		snprintf(why->message, sizeof why->message, "%s", strerror(errno));
 		return NULL;
 	}
+	if (fstat(fileno(f), &st) == 0 &&
+	    (S_ISDIR(st.st_mode) || (regular && !S_ISREG(st.st_mode)))) {
+		snprintf(why->message, sizeof why->message, "%s",
+			 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+		fclose(f);
+		return NULL;
+	}
 	size_t cap = 1 << 14, n = 0, got;
 	char *buf = remit__xmalloc(cap);
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0)
+	while (n <= REMIT__MAX_RULE_FILE && (got = fread(buf + n, 1, cap - n, f)) > 0)
 		if ((n += got) == cap)
 			buf = remit__xrealloc(buf, cap *= 2);
 	bool bad = ferror(f);
 	fclose(f);
-	if (bad) {
-		snprintf(why->message, sizeof why->message, "read error");
+	if (bad || n > REMIT__MAX_RULE_FILE) {
+		if (bad)
+			snprintf(why->message, sizeof why->message, "read error");
+		else
+			snprintf(why->message, sizeof why->message,
+				 "larger than %u MiB, the limit for a rule file (large tables "
+				 "belong in CSV files: {file: ...})",
+				 REMIT__MAX_RULE_FILE >> 20);
 		free(buf);
 		return NULL;
 	}
@@ -202,7 +238,7 @@ static void load_file(remit__loader *L, const yaml_node_t *from, const char *pat
 	}
 	remit_error why = {0};
 	size_t len = 0;
-	char *text = slurp(path, &len, &why);
+	char *text = slurp(path, from != NULL, &len, &why);
 	if (!text) {
 		if (from)
 			remit__rules_error(L, from, "include: cannot read %s: %s", path, why.message);
@@ -253,6 +289,11 @@ static void load_tables(remit__loader *L, const yaml_node_t *n)
 		const char *name;
 		if (!remit__cfg_str(L, k, "tables", &name))
 			continue;
+		if (r->ntables == REMIT__MAX_TABLES) {
+			remit__rules_error(L, k, "tables: more than %d tables in a regime",
+					   REMIT__MAX_TABLES);
+			return;
+		}
 		const remit__table *old = remit__regime_table(r, name);
 		if (old) {
 			remit__rules_error(L, k, "tables: table '%s' is defined twice (first at %s:%lu:%lu)",
@@ -300,6 +341,81 @@ static bool load_range(remit__loader *L, const yaml_node_t *n, const char *ctx,
 
 static const remit__key generic_keys[] = {
 	{"module", true}, {"name", true}, {"valid", false}, {NULL, false}};
+
+/* Do two predicates have the same source, up to white space outside
+ * quotes? */
+static bool same_condition(const char *a, const char *b)
+{
+	char qa = 0, qb = 0;
+	for (;;) {
+		while (!qa && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r'))
+			a++;
+		while (!qb && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		if (*a == '"' || *a == '\'')
+			qa = qa == *a ? 0 : qa ? qa : *a;
+		if (*b == '"' || *b == '\'')
+			qb = qb == *b ? 0 : qb ? qb : *b;
+		a++;
+		b++;
+	}
+}
+
+static const char *range_text(remit__arena *a, bool has, int64_t from, int64_t to)
+{
+	char f[11], t[11];
+	if (!has)
+		return "on any date";
+	remit__date_format(from, f);
+	remit__date_format(to, t);
+	return remit__sprintf(a, "%s to %s", f, t);
+}
+
+/* Two tariff modules with the same `covers` (the year versions of one
+ * tariff, say) must have valid ranges that do not overlap: a row in both
+ * would always go to the first, silently priced at the wrong year's
+ * prices.  Reported at the later module's `valid` (vn), or at the module
+ * when it has no range of its own. */
+static void check_overlap(remit__loader *L, const remit__module *m, const yaml_node_t *n,
+			  const yaml_node_t *vn, const char *ctx)
+{
+	struct remit_regime *r = L->regime;
+	if (m->type != &remit__tariff_module || !m->covers)
+		return;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *e = r->modules[i];
+		if (e->type != m->type || !e->covers ||
+		    !same_condition(remit__pred_source(e->covers), remit__pred_source(m->covers)))
+			continue;
+		int64_t lo = INT64_MIN, hi = INT64_MAX;
+		if (e->has_valid) {
+			lo = e->valid_from;
+			hi = e->valid_to;
+		}
+		if (m->has_valid) {
+			lo = m->valid_from > lo ? m->valid_from : lo;
+			hi = m->valid_to < hi ? m->valid_to : hi;
+		}
+		if (lo > hi)
+			continue;
+		const char *when = range_text(&r->mem, e->has_valid || m->has_valid, lo, hi);
+		if (vn)
+			remit__rules_error(L, vn, "%s.valid: overlaps the valid range of module '%s' "
+						  "(line %lu), which has the same covers: rows "
+						  "starting %s would always go to '%s'",
+					   ctx, e->name, e->mark.line, when, e->name);
+		else
+			remit__rules_error(L, n, "%s: has the same covers as module '%s' (line %lu) "
+						 "and no valid range apart from it: rows starting "
+						 "%s would always go to '%s'",
+					   ctx, e->name, e->mark.line, when, e->name);
+		return;
+	}
+}
 
 static void load_module(remit__loader *L, const yaml_node_t *n, size_t index)
 {
@@ -369,6 +485,8 @@ static void load_module(remit__loader *L, const yaml_node_t *n, size_t index)
 	m->has_valid = has_valid;
 	m->valid_from = from;
 	m->valid_to = to;
+	if (!vn || has_valid) /* (a broken range is reported already) */
+		check_overlap(L, m, n, vn, ctx);
 	if (r->nmodules % 8 == 0)
 		r->modules = remit__xrealloc(r->modules, (r->nmodules + 8) * sizeof *r->modules);
 	r->modules[r->nmodules++] = m;
@@ -384,8 +502,15 @@ static void load_modules(remit__loader *L, const yaml_node_t *n)
 	}
 	size_t i = 0;
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++, i++)
+	     it++, i++) {
+		if (i == REMIT__MAX_MODULES) {
+			remit__rules_error(L, yaml_document_get_node(L->doc, *it),
+					   "modules: more than %d modules in a regime",
+					   REMIT__MAX_MODULES);
+			break;
+		}
 		load_module(L, yaml_document_get_node(L->doc, *it), i);
+	}
 	for (size_t k = 0; k < L->regime->nmodules; k++) {
 		remit__module *m = L->regime->modules[k];
 		if (m->type->link)
@@ -431,12 +556,74 @@ static void load_settings(remit__loader *L, const yaml_node_t *root)
 			load_range(L, n, "valid", "from", "to", &r->valid_from, &r->valid_to);
 }
 
-static void syntax_error(remit__loader *L, const yaml_parser_t *parser)
+static void syntax_error(remit__loader *L, const yaml_parser_t *parser, const char *text,
+			 size_t len)
 {
 	remit__mark m = {L->file, parser->problem_mark.line + 1, parser->problem_mark.column + 1};
+	if (parser->error == YAML_READER_ERROR) {
+		/* libyaml gives a reader error (bad UTF-8, a control character) a
+		 * byte offset and the offending value, not a mark */
+		m = remit__text_mark(L->file, text, len, parser->problem_offset);
+		remit__rules_error_at(L, m, "YAML syntax error: %s (0x%02x)",
+				      parser->problem ? parser->problem : "unreadable text",
+				      (unsigned)parser->problem_value);
+		return;
+	}
 	remit__rules_error_at(L, m, "YAML syntax error: %s%s%s",
 			      parser->problem ? parser->problem : "malformed document",
 			      parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* libyaml's scanner takes time quadratic in the depth of flow nesting
+ * ([[[[...: 100000 levels take minutes), so text nested past
+ * REMIT__MAX_FLOW_SCAN flow levels is refused before it is parsed, at its
+ * 65th level.  A rough scan: brackets in quoted scalars and comments do not
+ * count; brackets in plain scalars do, which can only make a deeply
+ * bracketed text fail sooner (anything past 64 levels is an error anyway). */
+static bool flow_too_deep(remit__loader *L, const char *text, size_t len)
+{
+	size_t depth = 0;
+	char quote = 0;
+	bool comment = false;
+	size_t at65 = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i], prev = i ? text[i - 1] : '\n';
+		if (c == '\n' || c == '\r')
+			comment = false;
+		if (comment)
+			continue;
+		if (quote == '"') {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				quote = 0;
+			continue;
+		}
+		if (quote == '\'') {
+			if (c == '\'' && i + 1 < len && text[i + 1] == '\'')
+				i++;
+			else if (c == '\'')
+				quote = 0;
+			continue;
+		}
+		if (c == '#' && strchr(" \t\r\n", prev))
+			comment = true;
+		else if ((c == '"' || c == '\'') && strchr(" \t\r\n[{,:-?", prev))
+			quote = c;
+		else if (c == '[' || c == '{') {
+			if (++depth == REMIT__MAX_NESTING + 1)
+				at65 = i;
+			if (depth > REMIT__MAX_FLOW_SCAN) {
+				remit__rules_error_at(L, remit__text_mark(L->file, text, len, at65),
+						      "nesting deeper than %d levels",
+						      REMIT__MAX_NESTING);
+				return true;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return false;
 }
 
 /* A rule file is one YAML document: a second one (after "---") would be
@@ -445,7 +632,7 @@ static void no_second_document(remit__loader *L, yaml_parser_t *parser)
 {
 	yaml_document_t next;
 	if (!yaml_parser_load(parser, &next)) {
-		syntax_error(L, parser);
+		syntax_error(L, parser, L->text, L->len);
 		return;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&next);
@@ -460,11 +647,13 @@ static void load_doc(remit__loader *L, const char *text, size_t len, bool includ
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
+	L->file = L->file ? L->file : "";
+	if (flow_too_deep(L, text, len))
+		return;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		L->file = L->file ? L->file : "";
-		syntax_error(L, &parser);
+		syntax_error(L, &parser, text, len);
 		yaml_parser_delete(&parser);
 		return;
 	}
@@ -502,6 +691,7 @@ static void load_doc(remit__loader *L, const char *text, size_t len, bool includ
 	}
 	yaml_parser_delete(&parser);
 	yaml_document_delete(&doc);
+	remit__loader_drop_index(L, text);
 	L->doc = outer_doc;
 	L->text = outer_text;
 	L->len = outer_len;

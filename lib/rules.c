@@ -5,7 +5,10 @@
  * getters here turn scalars into exact numbers, dates, predicates and
  * tables, and turn every failure into one message with a 1-based
  * file:line:col.  Nothing is converted through floating point: numbers go
- * straight from text to remit__num.
+ * straight from text to remit__num.  Positions inside scalars are found
+ * in the source through a line index built once per file (libyaml's line
+ * breaks: CR LF, CR, LF, NEL, LS, PS), so a file with many errors or many
+ * predicates is placed in linear time.
  */
 #include "rules.h"
 
@@ -15,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 remit__arena *remit__loader_arena(remit__loader *L)
 {
@@ -213,6 +217,18 @@ bool remit__cfg_rate(remit__loader *L, const yaml_node_t *n, const char *ctx, re
 	return remit__cfg_num(L, n, ctx, REMIT__PARSE_FACTOR, out);
 }
 
+bool remit__cfg_share(remit__loader *L, const yaml_node_t *n, const char *ctx, remit__num *out)
+{
+	if (!remit__cfg_rate(L, n, ctx, out))
+		return false;
+	if (remit__num_sign(*out) < 0 || remit__num_cmp(*out, REMIT__NUM_ONE) > 0) {
+		remit__rules_error(L, n, "%s: expected a percentage from 0%% to 100%%, got %s", ctx,
+				   remit__node_desc(L, n));
+		return false;
+	}
+	return true;
+}
+
 bool remit__cfg_int(remit__loader *L, const yaml_node_t *n, const char *ctx, int64_t lo,
 		    int64_t hi, int64_t *out)
 {
@@ -273,14 +289,91 @@ bool remit__cfg_strlist(remit__loader *L, const yaml_node_t *n, const char *ctx,
 	return ok;
 }
 
-/* Byte offset in the source of 0-based (line, column), columns counting
- * characters as libyaml does. */
-static size_t source_offset(const char *src, size_t len, size_t line, size_t column)
+size_t remit__yaml_break(const char *s, size_t len, size_t i)
 {
-	size_t i = 0;
-	for (size_t l = 0; l < line && i < len; i++)
-		if (src[i] == '\n')
-			l++;
+	const unsigned char *u = (const unsigned char *)s;
+	if (i >= len)
+		return 0;
+	if (u[i] == '\n')
+		return 1;
+	if (u[i] == '\r')
+		return i + 1 < len && u[i + 1] == '\n' ? 2 : 1;
+	if (u[i] == 0xc2 && i + 1 < len && u[i + 1] == 0x85) /* NEL */
+		return 2;
+	if (u[i] == 0xe2 && i + 2 < len && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 || u[i + 2] == 0xa9))
+		return 3; /* LS, PS */
+	return 0;
+}
+
+remit__mark remit__text_mark(const char *file, const char *text, size_t len, size_t offset)
+{
+	remit__mark m = {file, 1, 1};
+	size_t line_start = 0;
+	if (offset > len)
+		offset = len;
+	for (size_t i = 0; i < offset;) {
+		size_t b = remit__yaml_break(text, len, i);
+		if (b && i + b <= offset) {
+			i += b;
+			m.line++;
+			line_start = i;
+		} else {
+			i++;
+		}
+	}
+	for (size_t k = line_start; k < offset; k++)
+		m.column += ((unsigned char)text[k] & 0xc0) != 0x80;
+	return m;
+}
+
+/* The line index of L->text: idx[k] is the byte offset where 0-based line
+ * k starts (libyaml's breaks), and whether the text is all ASCII (then a
+ * column is a byte count). */
+static void build_index(remit__loader *L)
+{
+	size_t cap = 1024, n = 0;
+	size_t *v = remit__xmalloc(cap * sizeof *v);
+	bool ascii = true;
+	v[n++] = 0;
+	for (size_t i = 0; i < L->len;) {
+		size_t b = remit__yaml_break(L->text, L->len, i);
+		ascii &= (unsigned char)L->text[i] < 0x80;
+		if (!b) {
+			i++;
+			continue;
+		}
+		i += b;
+		if (n == cap)
+			v = remit__xrealloc(v, (cap *= 2) * sizeof *v);
+		v[n++] = i;
+	}
+	L->idx = v;
+	L->nidx = n;
+	L->idx_ascii = ascii;
+	L->idx_text = L->text;
+}
+
+void remit__loader_drop_index(remit__loader *L, const char *text)
+{
+	if (L->idx && L->idx_text == text) {
+		free(L->idx);
+		L->idx = NULL;
+		L->idx_text = NULL;
+		L->nidx = 0;
+	}
+}
+
+/* Byte offset in the source of 0-based (line, column), counting line
+ * breaks and characters as libyaml does (CR LF, CR, LF, NEL, LS, PS). */
+static size_t source_offset(remit__loader *L, size_t line, size_t column)
+{
+	const char *src = L->text;
+	size_t len = L->len;
+	if (L->idx_text != src)
+		build_index(L);
+	size_t i = line < L->nidx ? L->idx[line] : len;
+	if (L->idx_ascii)
+		return column < len - i ? i + column : len;
 	for (size_t c = 0; c < column && i < len; c++)
 		do
 			i++;
@@ -288,15 +381,40 @@ static size_t source_offset(const char *src, size_t len, size_t line, size_t col
 	return i;
 }
 
+/* remit__text_mark for L->text, with the index. */
+static remit__mark indexed_mark(remit__loader *L, size_t offset)
+{
+	remit__mark m = {L->file, 1, 1};
+	if (L->idx_text != L->text)
+		build_index(L);
+	size_t lo = 0, hi = L->nidx; /* the last line starting at or before offset */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (L->idx[mid] <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	m.line = lo + 1;
+	if (L->idx_ascii) {
+		m.column = offset - L->idx[lo] + 1;
+		return m;
+	}
+	for (size_t k = L->idx[lo]; k < offset && k < L->len; k++)
+		m.column += ((unsigned char)L->text[k] & 0xc0) != 0x80;
+	return m;
+}
+
 remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size_t offset)
 {
 	remit__mark m = remit__node_mark(L, n);
 	if (!L->text || !n || n->type != YAML_SCALAR_NODE)
 		return m;
+	remit__loader *W = (remit__loader *)L; /* (the line index is a cache) */
 	const char *src = L->text, *v = (const char *)n->data.scalar.value;
 	size_t vlen = n->data.scalar.length;
-	size_t j = source_offset(src, L->len, n->start_mark.line, n->start_mark.column);
-	size_t end = source_offset(src, L->len, n->end_mark.line, n->end_mark.column);
+	size_t j = source_offset(W, n->start_mark.line, n->start_mark.column);
+	size_t end = source_offset(W, n->end_mark.line, n->end_mark.column);
 	switch (n->data.scalar.style) {
 	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
 	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
@@ -304,12 +422,14 @@ remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size
 		break;
 	case YAML_LITERAL_SCALAR_STYLE:
 	case YAML_FOLDED_SCALAR_STYLE:
-		while (j < end && src[j] != '\n') /* the header line: | or > */
+		while (j < end && !remit__yaml_break(src, end, j)) /* the header line: | or > */
 			j++;
 		break;
 	default:
 		break;
 	}
+	if (j > end) /* (a quote at the very end of a truncated text) */
+		j = end;
 	/* Walk value and source together: the value is the source less quotes,
 	 * escapes' backslashes, indentation, and line breaks folded to spaces. */
 	for (size_t i = 0; i < offset && i < vlen && j < end;) {
@@ -320,16 +440,7 @@ remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size
 	while (j < end && (src[j] == ' ' || src[j] == '\n' || src[j] == '\r' || src[j] == '\\') &&
 	       offset < vlen && src[j] != v[offset])
 		j++;
-	size_t line_start = j;
-	while (line_start > 0 && src[line_start - 1] != '\n')
-		line_start--;
-	m.line = 1;
-	for (size_t k = 0; k < line_start; k++)
-		m.line += src[k] == '\n';
-	m.column = 1;
-	for (size_t k = line_start; k < j; k++)
-		m.column += ((unsigned char)src[k] & 0xc0) != 0x80;
-	return m;
+	return indexed_mark(W, j);
 }
 
 bool remit__cfg_pred(remit__loader *L, const yaml_node_t *n, const char *ctx,
@@ -510,6 +621,13 @@ static remit__table *table_from_csv(remit__loader *L, const yaml_node_t *fn, con
 	const char *path = name[0] == '/' ? name : remit__sprintf(a, "%s%s", L->dir, name);
 	remit__csv *csv;
 	remit_error err;
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* a device or FIFO (/dev/zero) would never end */
+		remit__rules_error(L, fn, "%s: cannot read table file %s: not a regular file", ctx,
+				   path);
+		return NULL;
+	}
 	if (remit__csv_open(path, &csv, &err) < 0) {
 		remit__rules_error(L, fn, "%s: cannot read table file %s: %s", ctx, path,
 				   err.message);

@@ -24,6 +24,10 @@
 
 #define REMIT__MAX_NESTING 64
 #define REMIT__MAX_INCLUDE_DEPTH 16
+#define REMIT__MAX_RULE_FILE (16u << 20) /* bytes of one YAML file */
+#define REMIT__MAX_FLOW_SCAN 1000         /* flow levels refused before parsing */
+#define REMIT__MAX_MODULES 1024           /* modules of a regime */
+#define REMIT__MAX_TABLES 4096            /* named tables of a regime (includes too) */
 
 typedef struct remit__loader remit__loader;
 
@@ -55,7 +59,16 @@ struct remit__loader {
 	remit_error first;
 	int depth; /* include depth */
 	const char *stack[REMIT__MAX_INCLUDE_DEPTH];
+	/* Where the lines of `text` start (built on first need, freed by the
+	 * load_doc that owns that text), so that placing an error inside a
+	 * scalar does not scan the file from its start each time. */
+	const char *idx_text;
+	size_t *idx, nidx;
+	bool idx_ascii;
 };
+
+/* Free the line index if it was built for `text`. */
+void remit__loader_drop_index(remit__loader *L, const char *text);
 
 remit__mark remit__node_mark(const remit__loader *L, const yaml_node_t *n);
 
@@ -64,6 +77,12 @@ remit__mark remit__node_mark(const remit__loader *L, const yaml_node_t *n);
  * literal or folded), in 1-based lines and character columns as libyaml
  * counts them. */
 remit__mark remit__value_mark(const remit__loader *L, const yaml_node_t *n, size_t offset);
+
+/* The length of the line break at text[i] as libyaml counts them (CR LF,
+ * CR, LF, NEL, LS, PS), or 0; and the 1-based line and character column
+ * of byte `offset` of a text. */
+size_t remit__yaml_break(const char *text, size_t len, size_t i);
+remit__mark remit__text_mark(const char *file, const char *text, size_t len, size_t offset);
 
 /* Report an error at node n (or at the file if n is NULL). */
 void remit__rules_error(remit__loader *L, const yaml_node_t *n, const char *fmt, ...)
@@ -95,6 +114,10 @@ bool remit__cfg_amount(remit__loader *L, const yaml_node_t *n, const char *ctx, 
 /* A rate: "12.5%", a factor "0.125" or a rational "1/8", within [lo, hi]
  * when bounded (pass NULL for no bound). */
 bool remit__cfg_rate(remit__loader *L, const yaml_node_t *n, const char *ctx, remit__num *out);
+/* A rate that is a part of a whole (a share, a payment rate, a
+ * reduction): from 0% to 100%; anything else is an error ("expected a
+ * percentage from 0% to 100%, got \"150%\""). */
+bool remit__cfg_share(remit__loader *L, const yaml_node_t *n, const char *ctx, remit__num *out);
 bool remit__cfg_int(remit__loader *L, const yaml_node_t *n, const char *ctx, int64_t lo,
 		    int64_t hi, int64_t *out);
 bool remit__cfg_date(remit__loader *L, const yaml_node_t *n, const char *ctx, int64_t *out);

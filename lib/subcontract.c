@@ -20,11 +20,7 @@ bool remit__subcontract_parse(remit__loader *L, const yaml_node_t *n, const char
 	sc->share = REMIT__NUM_ONE;
 	yaml_node_t *share = remit__cfg_get(L, n, "share");
 	if (share) {
-		ok &= remit__cfg_rate(L, share, remit__sprintf(a, "%s.share", ctx), &sc->share);
-		if (ok && remit__num_sign(sc->share) < 0) {
-			remit__rules_error(L, share, "%s.share: expected a share ≥ 0%%", ctx);
-			ok = false;
-		}
+		ok &= remit__cfg_share(L, share, remit__sprintf(a, "%s.share", ctx), &sc->share);
 	}
 	sc->mark = remit__node_mark(L, remit__cfg_get(L, n, "price_with"));
 	sc->on = ok;

@@ -25,10 +25,12 @@ int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key)
 		const char *k = remit__table_cell(t, r, key);
 		size_t n = strlen(k);
 		uint32_t i = (uint32_t)remit__hash(k, n) & t->mask;
-		for (; t->index[i]; i = (i + 1) & t->mask)
-			if (strcmp(remit__table_cell(t, t->index[i] - 1, key), k) == 0)
+		for (; t->index[i].row1; i = (i + 1) & t->mask)
+			if (strcmp(remit__table_cell(t, t->index[i].row1 - 1, key), k) == 0)
 				return r;
-		t->index[i] = r + 1;
+		t->index[i].k = n <= REMIT__SKEY_MAX ? remit__skey_of(k, n) : (remit__skey){0, 0};
+		t->index[i].len = (uint32_t)n;
+		t->index[i].row1 = r + 1;
 	}
 	return -1;
 }
@@ -37,11 +39,18 @@ int64_t remit__table_find(const remit__table *t, const char *s, size_t n)
 {
 	if (!t->index)
 		return -1;
-	uint32_t i = (uint32_t)remit__hash(s, n) & t->mask;
-	for (; t->index[i]; i = (i + 1) & t->mask) {
-		const char *k = remit__table_cell(t, t->index[i] - 1, (uint32_t)t->key);
-		if (strlen(k) == n && memcmp(k, s, n) == 0)
-			return t->index[i] - 1;
+	if (n <= REMIT__SKEY_MAX) {
+		remit__skey k = remit__skey_of(s, n);
+		uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->mask;
+		for (const remit__tslot *e; (e = &t->index[i])->row1; i = (i + 1) & t->mask)
+			if (e->len == n && remit__skey_eq(e->k, k))
+				return e->row1 - 1;
+		return -1;
 	}
+	uint32_t i = (uint32_t)remit__hash(s, n) & t->mask;
+	for (const remit__tslot *e; (e = &t->index[i])->row1; i = (i + 1) & t->mask)
+		if (e->len == n &&
+		    memcmp(remit__table_cell(t, e->row1 - 1, (uint32_t)t->key), s, n) == 0)
+			return e->row1 - 1;
 	return -1;
 }

@@ -14,6 +14,15 @@
 
 #include <stdint.h>
 
+/* A slot of a table's index: the key's length and short key (arena.h;
+ * zero for a key over REMIT__SKEY_MAX bytes) next to the row, so that a
+ * lookup touches one cache line. */
+typedef struct remit__tslot {
+	remit__skey k;
+	uint32_t len;
+	uint32_t row1; /* row + 1; 0 = empty */
+} remit__tslot;
+
 typedef struct remit__table {
 	const char *name;
 	const char *file;          /* YAML file that defined it */
@@ -28,7 +37,7 @@ typedef struct remit__table {
 	uint32_t nrows;
 	int32_t key;   /* key column, or -1 */
 	int32_t value; /* value column for single-value lookups, or -1 */
-	uint32_t *index; /* open addressing on key: row + 1; 0 = empty */
+	struct remit__tslot *index; /* open addressing on key; row1 0 = empty */
 	uint32_t mask;
 } remit__table;
 

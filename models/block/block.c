@@ -77,6 +77,26 @@ static void block_run_end(const remit__module *m, void *state)
 	free(state);
 }
 
+/* Parts count their rows from zero; joining adds them up. */
+static void *block_run_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	(void)m;
+	(void)cx;
+	(void)state;
+	return remit__xcalloc(1, sizeof(bstate));
+}
+
+static void block_run_join(const remit__module *m, remit__ctx *cx, void *state, void *part)
+{
+	bstate *s = state;
+	const bstate *k = part;
+	(void)m;
+	(void)cx;
+	if (s)
+		s->rows += k->rows;
+	free(part);
+}
+
 static remit__outcome block_price(const remit__module *m, remit__ctx *cx, const remit__row *row)
 {
 	const block *b = (const block *)m;
@@ -119,4 +139,6 @@ const remit__module_type remit__block_module = {
 	.run_end = block_run_end,
 	.price = block_price,
 	.finish = block_finish,
+	.run_fork = block_run_fork,
+	.run_join = block_run_join,
 };

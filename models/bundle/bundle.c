@@ -527,6 +527,7 @@ typedef struct run_state {
 	uint32_t *byanchor; /* episodes in their anchors' file order */
 	remit__sum *spend; /* retrospective, by episode */
 	remit__numpool *keep; /* values kept through finish (caps) */
+	bool shared; /* a part's state (run_fork): only spend is its own */
 } run_state;
 
 static void *bundle_run_begin(const remit__module *m, remit__ctx *cx)
@@ -734,6 +735,36 @@ static uint32_t episode_of(const run_state *s, uint64_t ordinal)
 	if (!(word & bit))
 		return NONE;
 	return s->epof[s->rank[w] + (uint32_t)__builtin_popcountll(word & (bit - 1))];
+}
+
+/* ---- several threads ------------------------------------------------------ */
+
+/* A part's state: the episodes (decided by the pre-pass) shared, the
+ * retrospective spend its own. */
+static void *bundle_run_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	const bundle *b = (const bundle *)m;
+	run_state *s = state, *k = remit__xmalloc(sizeof *k);
+	(void)cx;
+	ready(b, s);
+	*k = *s;
+	k->spend = s->spend ? remit__xcalloc(s->neps + 1, sizeof *k->spend) : NULL;
+	k->shared = true;
+	return k;
+}
+
+static void bundle_run_join(const remit__module *m, remit__ctx *cx, void *state, void *part)
+{
+	run_state *s = state, *k = part;
+	(void)m;
+	(void)cx;
+	for (size_t i = 0; k->spend && i < k->neps; i++) {
+		if (s)
+			remit__sum_add_sum(&s->spend[i], &k->spend[i]);
+		remit__sum_clear(&k->spend[i]);
+	}
+	free(k->spend);
+	free(k);
 }
 
 /* ---- text for explanations and bases ------------------------------------ */
@@ -1130,5 +1161,7 @@ const remit__module_type remit__bundle_module = {
 	.observe = bundle_observe,
 	.price = bundle_price,
 	.finish = bundle_finish,
+	.run_fork = bundle_run_fork,
+	.run_join = bundle_run_join,
 	.free = bundle_free,
 };

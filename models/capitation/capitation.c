@@ -132,6 +132,7 @@ typedef struct cstate {
 	const remit__strtab *orgs; /* for sorting groups by commissioner */
 	uint64_t hit_row;
 	uint32_t hit;
+	bool shared; /* a part's state (run_fork): the population is the run's */
 } cstate;
 
 static const remit__key cap_keys[] = {
@@ -551,6 +552,48 @@ static remit__outcome cap_price(const remit__module *m, remit__ctx *cx, const re
 	return REMIT__COVERED;
 }
 
+/* ---- several threads ------------------------------------------------------------------- */
+
+/* A part's state: the population shared (pricing only reads it), the
+ * risk-share groups (shadow sums of covered rows) its own. */
+static void *cap_run_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	cstate *k = remit__xmalloc(sizeof *k);
+	(void)m;
+	(void)cx;
+	*k = *(const cstate *)state;
+	k->groups = NULL;
+	k->ngroups = 0;
+	k->group_of = NULL;
+	k->ngroup_of = 0;
+	k->hit_row = 0;
+	k->hit = 0;
+	k->shared = true;
+	return k;
+}
+
+/* Add a part's shadow sums into the run's groups (by commissioner). */
+static void cap_run_join(const remit__module *m, remit__ctx *cx, void *state, void *part)
+{
+	cstate *s = state, *k = part;
+	(void)m;
+	(void)cx;
+	for (uint32_t i = 0; i < k->ngroups; i++) {
+		group *q = &k->groups[i];
+		if (s) {
+			group *g = group_for(s, q->payer);
+			remit__xsum_add_xsum(&g->shadow, &q->shadow);
+			g->rows += q->rows;
+			g->unvalued += q->unvalued;
+		}
+		remit__xsum_clear(&q->units);
+		remit__xsum_clear(&q->shadow);
+	}
+	free(k->groups);
+	free(k->group_of);
+	free(k);
+}
+
 /* ---- budget and risk-share lines ------------------------------------------------------ */
 
 /* An amount at the regime's scale when that is exact, else exactly. */
@@ -826,4 +869,6 @@ const remit__module_type remit__capitation_module = {
 	.price = cap_price,
 	.finish = cap_finish,
 	.explain_person = cap_explain_person,
+	.run_fork = cap_run_fork,
+	.run_join = cap_run_join,
 };

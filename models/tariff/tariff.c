@@ -30,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum step { STEP_BASE, STEP_STAY, STEP_TOPUPS, STEP_UPLIFTS, STEP_MFF, STEP_QUANTITY, NSTEPS };
 static const char *const step_names[NSTEPS] = {"base", "stay", "topups",
@@ -48,6 +51,8 @@ typedef struct price {
 typedef struct podlist {
 	const char **v;
 	size_t n;
+	uint32_t *len;   /* of each v[i] */
+	remit__skey *k;  /* short key of each v[i] (arena.h), for len <= REMIT__SKEY_MAX */
 } podlist;
 
 typedef struct rule {
@@ -69,10 +74,20 @@ typedef struct rounding {
 	remit__rmode mode;
 } rounding;
 
+/* The price index for short keys: the key next to its price's index, so
+ * that a lookup touches one cache line. */
+typedef struct pslot {
+	remit__skey k;
+	uint32_t len;
+	uint32_t k1; /* index in prices + 1; 0 = empty */
+} pslot;
+
 typedef struct tariff {
 	remit__module base;
 	remit__pred *covers;
 	remit__strtab keys; /* "pod\x1fcode" → index in prices */
+	pslot *pindex;      /* keys of at most REMIT__SKEY_MAX bytes */
+	uint32_t pmask;
 	price *prices;
 	const char *prices_file;
 	struct {
@@ -132,15 +147,38 @@ static size_t seq_len(const yaml_node_t *n)
 		       : 0;
 }
 
+/* The lengths of a list's pods, so that a row's pod is compared without
+ * strlen. */
+static void pod_lens(remit__loader *L, podlist *l)
+{
+	l->len = remit__alloc(remit__loader_arena(L), (l->n + 1) * sizeof *l->len);
+	l->k = remit__alloc(remit__loader_arena(L), (l->n + 1) * sizeof *l->k);
+	for (size_t i = 0; i < l->n; i++) {
+		l->len[i] = (uint32_t)strlen(l->v[i]);
+		l->k[i] = l->len[i] <= REMIT__SKEY_MAX ? remit__skey_of(l->v[i], l->len[i])
+						       : (remit__skey){0, 0};
+	}
+}
+
 static bool pods(remit__loader *L, const yaml_node_t *n, const char *ctx, podlist *out)
 {
-	return remit__cfg_strlist(L, n, ctx, &out->v, &out->n);
+	if (!remit__cfg_strlist(L, n, ctx, &out->v, &out->n))
+		return false;
+	pod_lens(L, out);
+	return true;
 }
 
 static bool pod_in(const podlist *l, remit__str pod)
 {
+	if (pod.n <= REMIT__SKEY_MAX) {
+		remit__skey k = remit__skey_of(pod.p, pod.n);
+		for (size_t i = 0; i < l->n; i++)
+			if (pod.n == l->len[i] && remit__skey_eq(k, l->k[i]))
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < l->n; i++)
-		if (remit__str_eq(pod, l->v[i]))
+		if (pod.n == l->len[i] && memcmp(pod.p, l->v[i], pod.n) == 0)
 			return true;
 	return false;
 }
@@ -163,9 +201,36 @@ static uint32_t price_find(const tariff *t, const char *pod, size_t podn, const 
 {
 	char buf[512];
 	size_t len;
-	return price_key(buf, sizeof buf, pod, podn, code, coden, &len)
-		       ? remit__strtab_find(&t->keys, buf, len)
-		       : UINT32_MAX;
+	if (!price_key(buf, sizeof buf, pod, podn, code, coden, &len))
+		return UINT32_MAX;
+	if (len > REMIT__SKEY_MAX || !t->pindex)
+		return remit__strtab_find(&t->keys, buf, len);
+	remit__skey k = remit__skey_of(buf, len);
+	for (uint32_t i = (uint32_t)remit__skey_hash(k, len) & t->pmask; t->pindex[i].k1;
+	     i = (i + 1) & t->pmask)
+		if (t->pindex[i].len == len && remit__skey_eq(t->pindex[i].k, k))
+			return t->pindex[i].k1 - 1;
+	return UINT32_MAX;
+}
+
+/* Index the short price keys (after all are read). */
+static void price_index(remit__loader *L, tariff *t)
+{
+	uint32_t cap = 16;
+	while (cap < t->keys.n * 2u + 2)
+		cap *= 2;
+	t->pindex = remit__zalloc(remit__loader_arena(L), cap * sizeof *t->pindex);
+	t->pmask = cap - 1;
+	for (uint32_t id = 0; id < t->keys.n; id++) {
+		uint32_t n = t->keys.lens[id];
+		if (n > REMIT__SKEY_MAX)
+			continue;
+		remit__skey k = remit__skey_of(t->keys.strs[id], n);
+		uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->pmask;
+		while (t->pindex[i].k1)
+			i = (i + 1) & t->pmask;
+		t->pindex[i] = (pslot){k, n, id + 1};
+	}
 }
 
 /* A typed cell of a CSV or inline table; empty cells are "absent". */
@@ -180,7 +245,13 @@ static bool cell_num(remit__loader *L, const remit__table *t, uint32_t r, int c,
 		return true;
 	unsigned long line, col;
 	remit__table_pos(t, r, (uint32_t)c, &line, &col);
-	if (remit__num_parse(s, strlen(s), allow, L->regime->consts, out) < 0) {
+	int rc = remit__num_parse(s, strlen(s), allow, L->regime->consts, out);
+	if (rc == REMIT__PARSE_EZERODIV) {
+		remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
+				      "%s: %s: division by zero in \"%s\"", ctx, t->columns[c], s);
+		return false;
+	}
+	if (rc < 0) {
 		remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
 				      "%s: %s: expected %s, got \"%s\"", ctx, t->columns[c],
 				      allow == REMIT__PARSE_DECIMAL  ? "a decimal amount"
@@ -217,6 +288,12 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 	}
 	if (ok && has_trim != has_excess) {
 		remit__rules_error_at(L, m, "%s: trim and excess_day must be given together", ctx);
+		return false;
+	}
+	if (ok && p.has_ss_rate &&
+	    (remit__num_sign(p.ss_rate) < 0 || remit__num_cmp(p.ss_rate, REMIT__NUM_ONE) > 0)) {
+		remit__rules_error_at(L, m, "%s: short_stay: expected a percentage from 0%% to 100%%",
+				      ctx);
 		return false;
 	}
 	p.has_long = has_trim;
@@ -275,6 +352,8 @@ static bool parse_prices(remit__loader *L, tariff *t, const yaml_node_t *n, cons
 	t->prices_file = tb->cells_file;
 	for (uint32_t r = 0; r < tb->nrows; r++)
 		ok &= parse_price_row(L, t, tb, r, col, ctx);
+	if (ok)
+		price_index(L, t);
 	return ok;
 }
 
@@ -478,13 +557,14 @@ static bool parse_readmission(remit__loader *L, tariff *t, const yaml_node_t *n,
 	bool ok = remit__cfg_int(L, remit__cfg_get(L, n, "within"), sub(L, ctx, "within"), 0,
 				 3650, &t->readmit_within);
 	ok &= pods(L, remit__cfg_get(L, n, "pods"), sub(L, ctx, "pods"), &t->readmit_pods);
-	ok &= remit__cfg_rate(L, remit__cfg_get(L, n, "pay"), sub(L, ctx, "pay"), &t->readmit_pay);
+	ok &= remit__cfg_share(L, remit__cfg_get(L, n, "pay"), sub(L, ctx, "pay"), &t->readmit_pay);
 	yaml_node_t *after = remit__cfg_get(L, n, "after");
 	if (after) {
 		ok &= pods(L, after, sub(L, ctx, "after"), &t->readmit_after);
 	} else {
 		t->readmit_after.v = admitted;
 		t->readmit_after.n = 3;
+		pod_lens(L, &t->readmit_after);
 	}
 	t->has_readmission = ok;
 	return ok;
@@ -498,8 +578,8 @@ static bool parse_marginal(remit__loader *L, tariff *t, const yaml_node_t *n, co
 	if (!remit__cfg_keys(L, n, keys, ctx))
 		return false;
 	bool ok = pods(L, remit__cfg_get(L, n, "pods"), sub(L, ctx, "pods"), &t->marginal_pods);
-	ok &= remit__cfg_rate(L, remit__cfg_get(L, n, "rate"), sub(L, ctx, "rate"),
-			      &t->marginal_rate);
+	ok &= remit__cfg_share(L, remit__cfg_get(L, n, "rate"), sub(L, ctx, "rate"),
+			       &t->marginal_rate);
 	yaml_node_t *b = remit__cfg_get(L, n, "baseline");
 	const char *bctx = sub(L, ctx, "baseline");
 	if (!remit__cfg_keys(L, b, bkeys, bctx))
@@ -600,8 +680,8 @@ static remit__module *tariff_parse(remit__loader *L, const yaml_node_t *map)
 	if ((n = remit__cfg_get(L, map, "quality"))) {
 		static const remit__key keys[] = {{"rate", true}, {NULL, false}};
 		ok &= t->has_quality = remit__cfg_keys(L, n, keys, "tariff.quality") &&
-				       remit__cfg_rate(L, remit__cfg_get(L, n, "rate"),
-						       "tariff.quality.rate", &t->quality_rate);
+				       remit__cfg_share(L, remit__cfg_get(L, n, "rate"),
+							"tariff.quality.rate", &t->quality_rate);
 	}
 	if ((n = remit__cfg_get(L, map, "rounds")))
 		ok &= parse_rounds(L, t, n, "tariff.rounds");
@@ -636,6 +716,8 @@ typedef struct pair_total {
 typedef struct run_state {
 	uint64_t *readmitted; /* bit per row ordinal */
 	size_t words;
+	bool shared;          /* a part's state (run_fork): readmitted is the run's */
+	remit__strtab names;  /* payers and payees of the pairs */
 	uint32_t *slots; /* (payer, payee) → index + 1 */
 	uint32_t mask;
 	pair_total *pairs;
@@ -659,7 +741,9 @@ static void tariff_run_end(const remit__module *m, void *state)
 	}
 	free(s->pairs);
 	free(s->slots);
-	free(s->readmitted);
+	remit__strtab_free(&s->names);
+	if (!s->shared)
+		free(s->readmitted);
 	free(s);
 }
 
@@ -696,6 +780,36 @@ static pair_total *pair_of(run_state *s, uint32_t payer, uint32_t payee)
 	p->payee = payee;
 	s->slots[h] = ++s->npairs;
 	return p;
+}
+
+/* A part's state for pricing on several threads: the readmission bits are
+ * shared (read-only while pricing), the pair totals start at zero. */
+static void *tariff_run_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	const run_state *s = state;
+	run_state *k = remit__xcalloc(1, sizeof *k);
+	(void)m;
+	(void)cx;
+	k->readmitted = s->readmitted;
+	k->words = s->words;
+	k->shared = true;
+	return k;
+}
+
+/* Add a part's pair totals (by name) into the run's and free the part. */
+static void tariff_run_join(const remit__module *m, remit__ctx *cx, void *state, void *part)
+{
+	run_state *s = state, *k = part;
+	for (uint32_t i = 0; s && i < k->npairs; i++) {
+		const pair_total *q = &k->pairs[i];
+		uint32_t payer = remit__intern(&s->names, k->names.strs[q->payer], k->names.lens[q->payer]);
+		uint32_t payee = remit__intern(&s->names, k->names.strs[q->payee], k->names.lens[q->payee]);
+		pair_total *p = pair_of(s, payer, payee);
+		remit__sum_add_sum(&p->all, &q->all);
+		remit__sum_add_sum(&p->marginal, &q->marginal);
+	}
+	tariff_run_end(m, k);
+	(void)cx;
 }
 
 /* ---- readmissions (per-patient pre-pass) -------------------------------- */
@@ -783,6 +897,25 @@ static const price *find_price(const tariff *t, remit__str code, remit__str pod,
 	return NULL;
 }
 
+/* Zero a line with 16-byte stores: a memset of this size becomes
+ * `rep stos`, which is slow to start on some processors and was a tenth
+ * of the time of a tariff run. */
+static inline void line_zero(remit__pline *l)
+{
+#ifdef __SSE2__
+	char *p = (char *)l;
+	size_t i = 0;
+	for (; i + 16 <= sizeof *l; i += 16) {
+		_mm_storeu_si128((__m128i *)(p + i), _mm_setzero_si128());
+		__asm__("" : "+r"(p)); /* keeps the compiler from making it a memset */
+	}
+	for (; i < sizeof *l; i++)
+		p[i] = 0;
+#else
+	memset(l, 0, sizeof *l);
+#endif
+}
+
 /* The working value of a row, its components, and the narration. */
 typedef struct calc {
 	remit__ctx *cx;
@@ -791,6 +924,8 @@ typedef struct calc {
 	remit__pline *line;
 	char *basis;
 	size_t blen;
+	bool comps; /* keep the components (someone reads them) */
+	bool big;   /* without comps: a value left the small form */
 } calc;
 
 static void basis(calc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -832,26 +967,36 @@ static const char *pct_text(remit__ctx *cx, remit__num rate)
 	return b;
 }
 
-static void add_comp(calc *c, remit_component k, remit__num delta)
+static inline void add_comp(calc *c, remit_component k, remit__num delta)
 {
-	c->line->comp[k] = remit__num_add(c->cx->pool, c->line->comp[k], delta);
+	if (c->comps)
+		c->line->comp[k] = remit__num_add(c->cx->pool, c->line->comp[k], delta);
 	c->v = remit__num_add(c->cx->pool, c->v, delta);
+	c->big |= delta.big || c->v.big;
 }
 
 /* Scale the working value by f, booking the change to component k. */
-static void times(calc *c, remit_component k, remit__num f)
+static inline void times(calc *c, remit_component k, remit__num f)
 {
 	remit__num nv = remit__num_mul(c->cx->pool, c->v, f);
-	c->line->comp[k] =
-		remit__num_add(c->cx->pool, c->line->comp[k], remit__num_sub(c->cx->pool, nv, c->v));
+	if (c->comps)
+		c->line->comp[k] = remit__num_add(c->cx->pool, c->line->comp[k],
+						  remit__num_sub(c->cx->pool, nv, c->v));
 	c->v = nv;
+	c->big |= f.big || nv.big;
 }
 
-static void round_after(calc *c, enum step s)
+static void round_step(calc *c, enum step s);
+
+static inline void round_after(calc *c, enum step s)
+{
+	if (c->t->rounds[s].on)
+		round_step(c, s);
+}
+
+static void round_step(calc *c, enum step s)
 {
 	const rounding *r = &c->t->rounds[s];
-	if (!r->on)
-		return;
 	remit__num rv = remit__num_round(c->cx->pool, c->v, r->scale, r->mode);
 	REMIT__TRACE(c->cx, "  round after %s: %s → %s (scale %d, %s)", step_names[s],
 		     remit__fmt(c->cx, c->v), remit__fmt(c->cx, rv), r->scale,
@@ -975,8 +1120,25 @@ static bool mff_of(const tariff *t, remit__str provider, remit__num *f, bool *de
 	return r >= 0 || t->has_mff_default;
 }
 
+/* The line of a row.  Without comps the components are not worked out
+ * (nobody reads them) unless a value leaves the small form; then the line
+ * is worked out again with them, so that a component too large to print
+ * is found as it would be with them (remit__emit). */
+static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			    remit__pline *line, bool comps, bool *big);
+
 static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 				   remit__pline *line)
+{
+	bool big = false;
+	remit__outcome out = quote(m, cx, row, line, cx->components, &big);
+	if (out == REMIT__PRICED && big && !cx->components)
+		out = quote(m, cx, row, line, true, &big);
+	return out;
+}
+
+static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			    remit__pline *line, bool comps, bool *big)
 {
 	const tariff *t = (const tariff *)m;
 	const remit__val *f = row->f;
@@ -992,10 +1154,10 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 				       (int)f[REMIT__A_PROVIDER].s.n, f[REMIT__A_PROVIDER].s.p,
 				       t->mff->name);
 
-	memset(line, 0, sizeof *line);
-	for (int k = 0; k < REMIT_C_COUNT; k++)
-		line->comp[k] = REMIT__NUM_ZERO;
-	calc c = {cx, t, REMIT__NUM_ZERO, line, cx->basis, 0};
+	if (comps)
+		line_zero(line); /* components zero: REMIT__NUM_ZERO is all zero bits */
+	line->nocomps = !comps;
+	calc c = {cx, t, REMIT__NUM_ZERO, line, cx->basis, 0, comps, false};
 	cx->basis[0] = '\0';
 
 	/* base */
@@ -1042,7 +1204,9 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 	REMIT__TRACE(cx, "  exact %s → %s (scale %d, %s)", remit__fmt(cx, exact),
 		     remit__fmt_money(cx, amount), cx->regime->scale,
 		     remit__rmode_name(cx->regime->mode));
-	add_comp(&c, REMIT_C_ROUNDING, remit__num_sub(cx->pool, amount, exact));
+	if (c.comps)
+		add_comp(&c, REMIT_C_ROUNDING, remit__num_sub(cx->pool, amount, exact));
+	*big = c.big || amount.big;
 
 	line->module = m;
 	line->kind = "activity";
@@ -1066,8 +1230,8 @@ static remit__outcome tariff_price(const remit__module *m, remit__ctx *cx, const
 	remit__emit(cx, &line);
 	if (t->has_marginal || t->has_quality) {
 		run_state *s = remit__state(cx, m);
-		uint32_t payer = remit__intern(cx->orgs, line.payer.p, line.payer.n);
-		uint32_t payee = remit__intern(cx->orgs, line.payee.p, line.payee.n);
+		uint32_t payer = remit__intern(&s->names, line.payer.p, line.payer.n);
+		uint32_t payee = remit__intern(&s->names, line.payee.p, line.payee.n);
 		pair_total *pt = pair_of(s, payer, payee);
 		int scale = cx->regime->scale;
 		remit__sum_add(&pt->all, line.amount, scale);
@@ -1079,16 +1243,17 @@ static remit__outcome tariff_price(const remit__module *m, remit__ctx *cx, const
 
 /* ---- organisation-level lines ------------------------------------------- */
 
-static int cmp_pairs(const void *a, const void *b, void *orgs)
+static int cmp_pairs(const void *a, const void *b, void *names)
 {
 	const pair_total *x = a, *y = b;
-	const remit__strtab *o = orgs;
+	const remit__strtab *o = names;
 	int c = strcmp(o->strs[x->payee], o->strs[y->payee]);
 	return c ? c : strcmp(o->strs[x->payer], o->strs[y->payer]);
 }
 
-static void org_line(remit__ctx *cx, const remit__module *m, const pair_total *p,
-		     const char *kind, remit_component k, remit__num exact, const char *text)
+static void org_line(remit__ctx *cx, const remit__module *m, const remit__strtab *names,
+		     const pair_total *p, const char *kind, remit_component k, remit__num exact,
+		     const char *text)
 {
 	remit__pline l;
 	memset(&l, 0, sizeof l);
@@ -1096,10 +1261,10 @@ static void org_line(remit__ctx *cx, const remit__module *m, const pair_total *p
 		l.comp[i] = REMIT__NUM_ZERO;
 	l.module = m;
 	l.kind = kind;
-	l.payer.p = cx->orgs->strs[p->payer];
-	l.payer.n = cx->orgs->lens[p->payer];
-	l.payee.p = cx->orgs->strs[p->payee];
-	l.payee.n = cx->orgs->lens[p->payee];
+	l.payer.p = names->strs[p->payer];
+	l.payer.n = names->lens[p->payer];
+	l.payee.p = names->strs[p->payee];
+	l.payee.n = names->lens[p->payee];
 	l.amount = remit__round_line(cx, exact);
 	l.comp[k] = exact;
 	l.comp[REMIT_C_ROUNDING] = remit__num_sub(cx->pool, l.amount, exact);
@@ -1132,15 +1297,15 @@ static void tariff_finish(const remit__module *m, remit__ctx *cx)
 	const tariff *t = (const tariff *)m;
 	run_state *s = remit__state(cx, m);
 	int scale = cx->regime->scale;
-	if (!t->has_marginal && !t->has_quality)
-		return;
-	qsort_r(s->pairs, s->npairs, sizeof *s->pairs, cmp_pairs, cx->orgs);
+	if ((!t->has_marginal && !t->has_quality) || s->npairs == 0)
+		return; /* (no pairs: s->pairs is NULL, which qsort_r must not get) */
+	qsort_r(s->pairs, s->npairs, sizeof *s->pairs, cmp_pairs, &s->names);
 	for (uint32_t i = 0, j; i < s->npairs; i = j) {
 		/* pairs i..j share one payee (provider) */
 		remit__sum value = REMIT__SUM_INIT;
 		for (j = i; j < s->npairs && s->pairs[j].payee == s->pairs[i].payee; j++)
 			remit__sum_add_sum(&value, &s->pairs[j].marginal);
-		const char *prov = cx->orgs->strs[s->pairs[i].payee];
+		const char *prov = s->names.strs[s->pairs[i].payee];
 		int64_t b = t->has_marginal
 				    ? remit__table_find(t->baseline, prov, strlen(prov))
 				    : -1;
@@ -1153,7 +1318,8 @@ static void tariff_finish(const remit__module *m, remit__ctx *cx)
 				remit__num line = marginal_of(cx, t, p, v, t->baseline_values[b],
 							      text, sizeof text);
 				if (remit__num_sign(line) != 0) {
-					org_line(cx, m, p, "marginal", REMIT_C_MARGINAL, line, text);
+					org_line(cx, m, &s->names, p, "marginal", REMIT_C_MARGINAL,
+						 line, text);
 					total = remit__num_add(cx->pool, total,
 							       remit__round_line(cx, line));
 				}
@@ -1161,7 +1327,7 @@ static void tariff_finish(const remit__module *m, remit__ctx *cx)
 			if (t->has_quality) {
 				snprintf(text, sizeof text, "%s of %s", pct_text(cx, t->quality_rate),
 					 remit__fmt_money(cx, total));
-				org_line(cx, m, p, "quality", REMIT_C_QUALITY,
+				org_line(cx, m, &s->names, p, "quality", REMIT_C_QUALITY,
 					 remit__num_mul(cx->pool, total, t->quality_rate), text);
 			}
 			remit__numpool_reset(cx->pool);
@@ -1183,4 +1349,6 @@ const remit__module_type remit__tariff_module = {
 	.price = tariff_price,
 	.finish = tariff_finish,
 	.free = tariff_free,
+	.run_fork = tariff_run_fork,
+	.run_join = tariff_run_join,
 };

@@ -108,6 +108,7 @@ typedef struct ystate {
 	uint32_t hit;
 	uint32_t *scratch; /* a person's periods, for finish */
 	size_t nscratch;
+	bool shared; /* a part's state (run_fork): everything but hit is the run's */
 } ystate;
 
 static const remit__key yoc_keys[] = {
@@ -334,6 +335,30 @@ static void yoc_run_end(const remit__module *m, void *state)
 	free(s->holder_org);
 	free(s->scratch);
 	free(s);
+}
+
+/* A part's state: pricing only reads the cohort; the claims-to-price
+ * memo is the part's own. */
+static void *yoc_run_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	ystate *k = remit__xmalloc(sizeof *k);
+	(void)m;
+	(void)cx;
+	*k = *(const ystate *)state;
+	k->hit_row = 0;
+	k->hit = 0;
+	k->scratch = NULL;
+	k->nscratch = 0;
+	k->shared = true;
+	return k;
+}
+
+static void yoc_run_join(const remit__module *m, remit__ctx *cx, void *state, void *part)
+{
+	(void)m;
+	(void)cx;
+	(void)state;
+	free(part); /* nothing accumulates while pricing */
 }
 
 /* The tier of a cohort person's row; false (problem set) if none. */
@@ -702,4 +727,6 @@ const remit__module_type remit__year_of_care_module = {
 	.finish = yoc_finish,
 	.free = yoc_free,
 	.explain_person = yoc_explain_person,
+	.run_fork = yoc_run_fork,
+	.run_join = yoc_run_join,
 };
