@@ -35,6 +35,22 @@
  * gzip stream or a pipe cannot be read again: then each id is copied (its
  * bytes, a length byte and its first line) and the slots hold a 24-bit
  * fingerprint and the copy's offset: about 13 + 9 + length bytes per id.
+ *
+ * Ascending ids take no slot.  Claims files usually come in id order, so
+ * while the input can be read again the set starts in "ascending" mode: an
+ * id above every earlier one (in id order: shorter first, then bytes, which
+ * is numeric order for plain numbers and byte order for ids of one width)
+ * is new, and needs no slot.  The rows that brought a new greatest id
+ * ("record rows") have ids that ascend with their ordinals, so whether an
+ * id is among them is a binary search over the samples, reading ids
+ * again.  Only ids met out of order take a slot (and their ordinals are
+ * listed, sorted, in odd[]).  Whether a row raised the greatest id is
+ * usually known without reading it again: the cursor that read it marks
+ * each id above the previous one it read (recnote.up).  A sorted file of
+ * any size then holds only the samples and the duplicate flags: about 0.6
+ * byte per row.  Once more than 1 row in 256 (past the first 1024) has come
+ * out of order, the set leaves ascending mode for good: every id seen so
+ * far gets its slot (reread_grow) and the set goes on as above.
  */
 #include "activity.h"
 #include "arena.h"
@@ -51,6 +67,8 @@
 #define ECHO_MAX 64       /* bytes of a bad value quoted in a reason */
 #define AGE_MAX 130
 #define SAMPLE_EVERY 32   /* rows between kept offsets (re-reading ids) */
+#define ODD_FREE 1024     /* ids out of order allowed in ascending mode, */
+#define ODD_RATE 256      /* ... plus one per ODD_RATE rows */
 
 /* The per-field rules of DATA.md beyond the type. */
 struct fspec {
@@ -92,6 +110,13 @@ struct idset {
 	struct sample *samples; /* REREAD: rows 0, 32, 64, ... */
 	uint64_t nsamples, capsamples;
 	remit__csv *again;      /* REREAD: reads ids again */
+	/* ascending mode (REREAD): see the top of the file */
+	bool ascending;
+	bool have_max;
+	uint64_t max_ordinal;           /* the row holding the greatest id */
+	uint64_t last_ordinal;          /* the last row whose id is remembered */
+	uint64_t *odd;                  /* ordinals of ids met out of order */
+	size_t nodd, capodd;
 	remit__rowmark *marks;
 	size_t nmarks, capmarks;
 	uint64_t next_mark;
@@ -114,6 +139,8 @@ struct remit__cursor {
 	bool own_csv;
 	remit__val vals[MAX_SCHEMA];
 	remit__str *attrs; /* the current row's attribute values */
+	char prev_id[TEXT_MAX]; /* the last remembered id read (recnote.up) */
+	uint32_t prev_len;      /* 0: none since the cursor's start */
 	uint64_t ordinal;  /* of the next data record */
 	bool speculative;
 	/* the current reject */
@@ -377,6 +404,7 @@ static void idset_free(struct idset *s)
 	free(s->dupbits);
 	free(s->dupes);
 	free(s->samples);
+	free(s->odd);
 	free(s->marks);
 	remit__csv_close(s->again);
 	memset(s, 0, sizeof *s);
@@ -470,15 +498,293 @@ static int reread_grow(remit__reader *r, uint64_t offset_now, remit_error *err)
 	return rc;
 }
 
+/* ---- the id set: ascending ids (REREAD; see the top of the file) --------- */
+
+/* Id order: shorter first, then bytes. */
+static int id_cmp(remit__str a, remit__str b)
+{
+	if (a.n != b.n)
+		return a.n < b.n ? -1 : 1;
+	return memcmp(a.p, b.p, a.n);
+}
+
+static bool is_odd(const struct idset *s, uint64_t ordinal)
+{
+	size_t lo = 0, hi = s->nodd;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->odd[mid] < ordinal)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nodd && s->odd[lo] == ordinal;
+}
+
+/* Whether row `ordinal` (read again as rec) is a record row: its id is
+ * remembered, and it is neither a duplicate nor out of order. */
+static bool is_record(const remit__reader *r, const remit__csv_record *rec, uint64_t ordinal,
+		      remit__str *id)
+{
+	uint64_t first;
+	return checkable(r, rec, id) && !dupe_of(&r->ids, ordinal, &first) &&
+	       !is_odd(&r->ids, ordinal);
+}
+
+/* The first record row of block j (rows j × SAMPLE_EVERY up to `limit`):
+ * its id copied into key (TEXT_MAX bytes) and its line; false if the block
+ * has none. */
+static int block_key(remit__reader *r, uint64_t j, uint64_t limit, char *key, remit__str *id,
+		     uint64_t *line, bool *found, remit_error *err)
+{
+	const struct sample *sm = &r->ids.samples[j];
+	remit__csv *a = r->ids.again;
+	remit__csv_record rec;
+	*found = false;
+	int rc = remit__csv_seek(a, sm->offset, UINT64_MAX, true, sm->line, err);
+	for (uint64_t o = j * SAMPLE_EVERY; rc == 0 && o < limit && o < (j + 1) * SAMPLE_EVERY;
+	     o++) {
+		rc = remit__csv_next(a, &rec, err);
+		if (rc <= 0)
+			return rc < 0 ? rc : changed(r, err);
+		rc = 0;
+		remit__str k;
+		if (is_record(r, &rec, o, &k)) {
+			memcpy(key, k.p, k.n);
+			*id = (remit__str){key, k.n};
+			*line = rec.line;
+			*found = true;
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Is id that of a record row before row `limit`?  *first: that row's line.
+ * Record rows' ids ascend: find the last block whose first record row's id
+ * is at most id (blocks without one are skipped), then look in it. */
+static int records_find(remit__reader *r, remit__str id, uint64_t limit, bool *dup,
+			uint64_t *first, remit_error *err)
+{
+	uint64_t nblocks = (limit + SAMPLE_EVERY - 1) / SAMPLE_EVERY, lo = 0, hi = nblocks;
+	uint64_t best = UINT64_MAX;
+	char key[TEXT_MAX];
+	remit__str k;
+	uint64_t line;
+	bool found;
+	*dup = false;
+	while (lo < hi) { /* blocks [lo, hi) are undecided */
+		uint64_t mid = lo + (hi - lo) / 2, m = mid;
+		for (found = false; m < hi && !found; m++) {
+			int rc = block_key(r, m, limit, key, &k, &line, &found, err);
+			if (rc < 0)
+				return rc;
+		}
+		if (!found) {
+			hi = mid;
+			continue;
+		}
+		m--;
+		int c = id_cmp(k, id);
+		if (c == 0) {
+			*dup = true;
+			*first = line;
+			return 0;
+		}
+		if (c < 0) {
+			best = m;
+			lo = m + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (best == UINT64_MAX)
+		return 0;
+	const struct sample *sm = &r->ids.samples[best];
+	remit__csv *a = r->ids.again;
+	remit__csv_record rec;
+	int rc = remit__csv_seek(a, sm->offset, UINT64_MAX, true, sm->line, err);
+	for (uint64_t o = best * SAMPLE_EVERY; rc == 0 && o < limit &&
+					      o < (best + 1) * SAMPLE_EVERY; o++) {
+		rc = remit__csv_next(a, &rec, err);
+		if (rc <= 0)
+			return rc < 0 ? rc : changed(r, err);
+		rc = 0;
+		if (is_record(r, &rec, o, &k) && remit__str_same(k, id)) {
+			*dup = true;
+			*first = rec.line;
+			break;
+		}
+	}
+	return rc;
+}
+
+/* The slots are full in ascending mode: double them, placing the ids out
+ * of order again (read again: they are few). */
+static int odd_grow(remit__reader *r, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	ids_release(s);
+	ids_alloc(s, s->cap * 2);
+	s->n = 0;
+	for (size_t i = 0; i < s->nodd; i++) {
+		remit__str id;
+		uint64_t line;
+		int rc = reread_row(r, s->odd[i], &id, &line, err);
+		if (rc < 0)
+			return rc;
+		uint64_t h = remit__hash(id.p, id.n);
+		ids_place(s, h, slot_tag(s, h, id.n) | (s->odd[i] + 1));
+	}
+	return 0;
+}
+
+static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__str *cur,
+		      char *mine, uint64_t h, uint32_t idlen, uint64_t *at, bool *dup,
+		      uint64_t *first, remit_error *err);
+
+/* The first pass in ascending mode, for row `ordinal` whose id is
+ * remembered (see first_pass).  up: the row's cursor found its id above
+ * the previous remembered id. */
+static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+			  const remit__str *id, uint64_t h, uint32_t idlen, bool up, bool *dup,
+			  uint64_t *first, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	bool after_max = s->have_max && s->last_ordinal == s->max_ordinal;
+	s->last_ordinal = ordinal;
+	if (!s->have_max || (up && after_max)) { /* the common case: no reading */
+		s->have_max = true;
+		s->max_ordinal = ordinal;
+		return 0;
+	}
+	char mine[TEXT_MAX];
+	remit__str cur = id ? *id : empty_str, max; /* *id: the cursor's window, not reread's */
+	remit__csv_record rec;
+	int rc;
+	if (!id) {
+		rc = reread_at(r, offset, line, 0, &rec, err);
+		if (rc < 0)
+			return rc;
+		if (!checkable(r, &rec, &cur) || cur.n != idlen)
+			return changed(r, err);
+		memcpy(mine, cur.p, cur.n);
+		cur.p = mine;
+	}
+	uint64_t max_line;
+	rc = reread_row(r, s->max_ordinal, &max, &max_line, err);
+	if (rc < 0)
+		return rc;
+	int c = id_cmp(cur, max);
+	if (c > 0) {
+		s->max_ordinal = ordinal;
+		return 0;
+	}
+	uint64_t at = 0;
+	if (c == 0) {
+		*dup = true;
+		*first = max_line;
+	} else { /* out of order: a slot, or a record row, may hold it */
+		if (s->n + 1 > s->limit)
+			rc = odd_grow(r, err);
+		if (rc == 0)
+			rc = slots_find(r, offset, line, &cur, NULL, h, idlen, &at, dup, first, err);
+		if (rc == 0 && !*dup)
+			rc = records_find(r, cur, ordinal, dup, first, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (*dup) {
+		dupe_add(s, ordinal, *first);
+		return 0;
+	}
+	s->slots[at] = slot_tag(s, h, idlen) | (ordinal + 1);
+	s->n++;
+	if (s->nodd == s->capodd) {
+		s->capodd = s->capodd ? s->capodd * 2 : 256;
+		s->odd = remit__xrealloc(s->odd, s->capodd * sizeof *s->odd);
+	}
+	s->odd[s->nodd++] = ordinal;
+	return 0;
+}
+
+/* Leave ascending mode: every id seen so far (before row `ordinal`) gets
+ * its slot. */
+static int leave_ascending(remit__reader *r, uint64_t ordinal, uint64_t offset, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	s->ascending = false;
+	free(s->odd);
+	s->odd = NULL;
+	s->nodd = s->capodd = 0;
+	uint64_t done = s->done;
+	s->done = ordinal;
+	int rc = reread_grow(r, offset, err);
+	s->done = done;
+	return rc;
+}
+
 /* ---- the first pass ------------------------------------------------------ */
+
+/* Look for an id among the slots: *dup and *first (the line of its row) if
+ * a slot holds it, else *at is the empty slot where it goes.  *cur: the
+ * id's bytes, or empty when they are to be read again from (offset, line),
+ * only if some slot's tag agrees (into mine, TEXT_MAX bytes). */
+static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__str *cur,
+		      char *mine, uint64_t h, uint32_t idlen, uint64_t *at, bool *dup,
+		      uint64_t *first, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	uint64_t tag = slot_tag(s, h, idlen), i = slot_home(s, h);
+	bool have_mine = cur->n != 0;
+	*dup = false;
+	for (; s->slots[i]; i = i + 1 == s->cap ? 0 : i + 1) {
+		uint64_t e = s->slots[i];
+		if ((e & slot_tagmask(s)) != tag)
+			continue;
+		if (s->mode == IDS_COPY) {
+			remit__str other = copy_id(s, (e & LOW40) - 1);
+			if (remit__str_same(other, *cur)) {
+				*dup = true;
+				*first = copy_line(s, (e & LOW40) - 1);
+				break;
+			}
+			continue;
+		}
+		if (!have_mine) { /* read this row's id once, keep a copy */
+			remit__csv_record rec;
+			int rc = reread_at(r, offset, line, 0, &rec, err);
+			if (rc < 0)
+				return rc;
+			if (!checkable(r, &rec, cur) || cur->n != idlen)
+				return changed(r, err);
+			memcpy(mine, cur->p, cur->n);
+			cur->p = mine;
+			have_mine = true;
+		}
+		remit__str other = empty_str;
+		uint64_t other_line = 0;
+		int rc = reread_row(r, (e & LOW40) - 1, &other, &other_line, err);
+		if (rc < 0)
+			return rc;
+		if (remit__str_same(other, *cur)) {
+			*dup = true;
+			*first = other_line;
+			break;
+		}
+	}
+	*at = i;
+	return 0;
+}
 
 /* The first pass meets row `ordinal` (its offset and line): keep samples
  * and marks and, when the row's id is remembered (idlen > 0, hash h, the
- * bytes in *id or, if id is NULL, to be read again), decide whether it is a
- * duplicate (*first: the line of its id's first row). */
+ * bytes in *id or, if id is NULL, to be read again; up as recnote.up),
+ * decide whether it is a duplicate (*first: the line of its id's first
+ * row). */
 static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
-		      const remit__str *id, uint64_t h, uint32_t idlen, bool *dup, uint64_t *first,
-		      remit_error *err)
+		      const remit__str *id, uint64_t h, uint32_t idlen, bool up, bool *dup,
+		      uint64_t *first, remit_error *err)
 {
 	struct idset *s = &r->ids;
 	*dup = false;
@@ -500,6 +806,13 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 	s->done = ordinal + 1;
 	if (!idlen)
 		return 0;
+	if (s->ascending && s->nodd >= ODD_FREE + ordinal / ODD_RATE) {
+		int rc = leave_ascending(r, ordinal, offset, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (s->ascending)
+		return ascending_pass(r, ordinal, offset, line, id, h, idlen, up, dup, first, err);
 	if (s->n + 1 > s->limit) {
 		if (s->mode == IDS_COPY) {
 			copy_grow(s);
@@ -511,50 +824,18 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 				return rc;
 		}
 	}
-	uint64_t tag = slot_tag(s, h, idlen), i = slot_home(s, h);
-	char mine[TEXT_MAX + 1];
-	bool have_mine = id != NULL;
+	char mine[TEXT_MAX];
 	remit__str cur = id ? *id : empty_str;
-	for (; s->slots[i]; i = i + 1 == s->cap ? 0 : i + 1) {
-		uint64_t e = s->slots[i];
-		if ((e & slot_tagmask(s)) != tag)
-			continue;
-		if (s->mode == IDS_COPY) {
-			remit__str other = copy_id(s, (e & LOW40) - 1);
-			if (remit__str_same(other, cur)) {
-				*dup = true;
-				*first = copy_line(s, (e & LOW40) - 1);
-				break;
-			}
-			continue;
-		}
-		if (!have_mine) { /* read this row's id once, keep a copy */
-			remit__csv_record rec;
-			int rc = reread_at(r, offset, line, 0, &rec, err);
-			if (rc < 0)
-				return rc;
-			if (!checkable(r, &rec, &cur) || cur.n != idlen)
-				return changed(r, err);
-			memcpy(mine, cur.p, cur.n);
-			cur.p = mine;
-			have_mine = true;
-		}
-		remit__str other = empty_str;
-		uint64_t other_line = 0;
-		int rc = reread_row(r, (e & LOW40) - 1, &other, &other_line, err);
-		if (rc < 0)
-			return rc;
-		if (remit__str_same(other, cur)) {
-			*dup = true;
-			*first = other_line;
-			break;
-		}
-	}
+	uint64_t at;
+	int rc = slots_find(r, offset, line, &cur, mine, h, idlen, &at, dup, first, err);
+	if (rc < 0)
+		return rc;
 	if (*dup) {
 		dupe_add(s, ordinal, *first);
 		return 0;
 	}
-	s->slots[i] = tag | (s->mode == IDS_COPY ? copy_add(s, cur, line) + 1 : ordinal + 1);
+	s->slots[at] = slot_tag(s, h, idlen) |
+		       (s->mode == IDS_COPY ? copy_add(s, cur, line) + 1 : ordinal + 1);
 	s->n++;
 	return 0;
 }
@@ -573,7 +854,7 @@ int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size
 		uint64_t first;
 		const remit__recnote *k = &notes[i];
 		int rc = first_pass(r, ordinal0 + i, k->offset, (uint64_t)((int64_t)k->line + line_shift),
-				    NULL, k->hash, k->idlen, &dup, &first, err);
+				    NULL, k->hash, k->idlen, k->up, &dup, &first, err);
 		if (rc < 0)
 			return rc;
 		dups += dup;
@@ -604,7 +885,8 @@ size_t remit__reader_id_bytes(const remit__reader *r)
 	const struct idset *s = &r->ids;
 	return s->cap * sizeof *s->slots + s->capcopy + s->dupwords * 8 +
 	       (s->dupes ? (s->dupmask + 1) * sizeof *s->dupes : 0) +
-	       s->capsamples * sizeof *s->samples + s->capmarks * sizeof *s->marks;
+	       s->capsamples * sizeof *s->samples + s->capodd * sizeof *s->odd +
+	       s->capmarks * sizeof *s->marks;
 }
 
 /* ---- the header -------------------------------------------------------- */
@@ -746,6 +1028,7 @@ int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exa
 {
 	c->ordinal = ordinal;
 	c->speculative = speculative;
+	c->prev_len = 0;
 	return remit__csv_seek(c->csv, start, stop, exact, line, err);
 }
 
@@ -790,6 +1073,7 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 				goto out_free;
 			}
 			remit__csv_set_slack(r->ids.again, 4096);
+			r->ids.ascending = true;
 		}
 		ids_alloc(&r->ids, 1024);
 	}
@@ -1097,15 +1381,21 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 	uint32_t idlen = 0;
 	if (c == &r->seq && r->activity && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
 		prefetch_next(r);
-	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false;
+	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false, up = false;
+	if (r->activity && idlen) { /* is the id above the previous one? */
+		remit__str id = c->vals[REMIT__A_ID].s;
+		up = c->prev_len && id_cmp(id, (remit__str){c->prev_id, c->prev_len}) > 0;
+		memcpy(c->prev_id, id.p, id.n);
+		c->prev_len = id.n;
+	}
 	if (r->activity) {
 		if (c->speculative) {
 			if (note)
-				*note = (remit__recnote){rec.offset, rec.line, h, idlen};
+				*note = (remit__recnote){rec.offset, rec.line, h, idlen, up};
 		} else if (c == &r->seq && ordinal >= r->ids.done) {
 			remit__str id = c->vals[REMIT__A_ID].s;
-			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, &dup, &first,
-					err);
+			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, up, &dup,
+					&first, err);
 			if (rc < 0)
 				return rc;
 		} else if (idlen) {
@@ -1186,6 +1476,7 @@ int remit__reader_rewind(remit__reader *r, remit_error *err)
 	if (rc < 0)
 		return rc;
 	r->seq.ordinal = 0;
+	r->seq.prev_len = 0;
 	return 0;
 }
 

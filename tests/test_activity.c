@@ -590,6 +590,98 @@ Test(activity, many_ids)
 	free(text);
 }
 
+/* Ids in order need no slot (activity.c, "ascending mode"); ids out of
+ * order are looked up among the slots and, by binary search, among the rows
+ * that raised the greatest id.  Ids 1..2000 on lines 2..2001, then: */
+static const char *const ascending_tail[][2] = {
+	{"1500", "id: duplicate of the row on line 1501"}, /* a record row, mid-file */
+	{"2", "id: duplicate of the row on line 3"},
+	{"1", "id: duplicate of the row on line 2"},       /* the very first row */
+	{"2000", "id: duplicate of the row on line 2001"}, /* the greatest id */
+	{"5000", NULL},                                    /* a new greatest id */
+	{"2001", NULL},                                    /* new, out of order: a slot */
+	{"2001", "id: duplicate of the row on line 2007"}, /* ... found there */
+	{"4999", NULL},
+	{"5000", "id: duplicate of the row on line 2006"},
+	{"0", NULL},   /* below every id */
+	{"abc", NULL}, /* between "999" and "1000" in id order */
+	{"1000", "id: duplicate of the row on line 1001"},
+	{"999", "id: duplicate of the row on line 1000"},
+	{"abc", "id: duplicate of the row on line 2012"},
+	{"10000", NULL},
+};
+
+static void check_ascending(remit__reader *r)
+{
+	remit__row row;
+	for (int i = 1; i <= 2000; i++) {
+		row_ok(r, &row);
+		cr_assert_eq(row.line, (uint64_t)i + 1);
+	}
+	for (size_t k = 0; k < sizeof ascending_tail / sizeof *ascending_tail; k++) {
+		if (ascending_tail[k][1]) {
+			rejected(r, 2002 + k, 1, ascending_tail[k][1]);
+		} else {
+			row_ok(r, &row);
+			str_is(row.f[REMIT__A_ID].s, ascending_tail[k][0]);
+		}
+	}
+	at_eof(r);
+}
+
+Test(activity, ascending_ids_and_ids_out_of_order)
+{
+	size_t cap = 64 + 2100 * 48, n = 0;
+	char *text = malloc(cap);
+	n += (size_t)sprintf(text, HDR "\n");
+	for (int i = 1; i <= 2000; i++)
+		n += (size_t)sprintf(text + n, "%d,p,v,c,EL,H,2024-04-01\n", i);
+	for (size_t k = 0; k < sizeof ascending_tail / sizeof *ascending_tail; k++)
+		n += (size_t)sprintf(text + n, "%s,p,v,c,EL,H,2024-04-01\n", ascending_tail[k][0]);
+	remit__reader *r = open_a(text);
+	remit_error err = {0};
+	check_ascending(r);
+	cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+	check_ascending(r);
+	remit__reader_close(r);
+	free(text);
+}
+
+/* Ids in no order: past 1024 + 1/256 of the rows out of order, every id
+ * gets a slot, and duplicates are still found, of either kind of row. */
+Test(activity, ids_in_no_order)
+{
+	enum { N = 6007 }; /* prime: i × 2999 mod N is a permutation */
+	size_t cap = 64 + (size_t)(N + 8) * 48, n = 0;
+	char *text = malloc(cap);
+	n += (size_t)sprintf(text, HDR "\n");
+	for (int i = 0; i < N; i++) {
+		n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", (int)((i * 2999L) % N));
+		if (i == 1099) /* just after the set stops trusting the order (row 1032) */
+			n += (size_t)sprintf(text + n, "k0,p,v,c,EL,H,2024-04-01\n");
+	}
+	/* k0 is row 0 (line 2); k2999 row 1 (line 3); k(2999·5000 mod N) line 5003 */
+	int late = (int)((5000 * 2999L) % N);
+	n += (size_t)sprintf(text + n, "k0,p,v,c,EL,H,2024-04-01\n");
+	n += (size_t)sprintf(text + n, "k2999,p,v,c,EL,H,2024-04-01\n");
+	n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", late);
+	n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", N);
+	remit__reader *r = open_a(text);
+	remit__row row;
+	for (int i = 0; i < N; i++) {
+		row_ok(r, &row);
+		if (i == 1099)
+			rejected(r, 1102, 1, "id: duplicate of the row on line 2");
+	}
+	rejected(r, N + 3, 1, "id: duplicate of the row on line 2");
+	rejected(r, N + 4, 1, "id: duplicate of the row on line 3");
+	rejected(r, N + 5, 1, "id: duplicate of the row on line 5003");
+	row_ok(r, &row);
+	at_eof(r);
+	remit__reader_close(r);
+	free(text);
+}
+
 /* ---- population --------------------------------------------------------- */
 
 #define PHDR "patient,practice,commissioner,from,to,age,sex,conditions,tier,need"

@@ -125,7 +125,8 @@ Test(cli, usage_errors_exit_2)
 	cr_assert(strstr(err, "unknown command 'frobnicate'"));
 	cleanup();
 	cr_assert_eq(remit_test_run("price " REGIME, &out, &err), 2);
-	cr_assert(strstr(err, "--activity FILE is required"));
+	cr_assert_str_eq(err, "remit price: --activity FILE is required\n"
+			      "Try 'remit price --help'.\n");
 	cleanup();
 	cr_assert_eq(remit_test_run("price " REGIME " --activity " ACTIVITY " --threads 0", &out, &err),
 		     2);
