@@ -1778,6 +1778,23 @@ Test(fuzz, price_no_lines_marginal_quality)
  * libyaml counts it: the first (the second "P2" of line 6 at 44) and the
  * one after the CRs (line 133: "      - {when: \"sex >= 0\"", its ">=" at
  * 21) are checked exactly. */
+/* fuzz_rules: a price written with 120 significant digits loads (numbers
+ * in rule files are exact, without a digit limit), but the line of a row
+ * at that price has a component that cannot print exactly in a lines file
+ * (docs/limits.md, "Amounts"): the run stops with exit 4 naming the row,
+ * as documented.  The fuzz oracle took that documented stop for a failure
+ * to price; it now accepts exactly this one (fuzz/fuzz_rules.c).  The
+ * second row (HN12A, a plain price) is never reached. */
+Test(fuzz, rules_price_with_digits_past_the_printable_limit)
+{
+	expect_price(M "fuzz/rules-price-digits-past-limit.yaml", M "fuzz/price-digits-past-limit.csv",
+		     NULL, 4,
+		     M "fuzz/price-digits-past-limit.csv:2:0: module ffs: the activity line for "
+		       "activity A1 cannot be paid exactly: an exact component of it needs more than "
+		       "92 digits (see the limits in docs/limits.md)\n",
+		     NULL, NO_REJ);
+}
+
 Test(fuzz, rules_cr_line_breaks_overflow)
 {
 	const char *f = M "fuzz/rules-cr-breaks-overflow.yaml";
