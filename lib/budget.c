@@ -1,6 +1,6 @@
 /*
- * budget.c — registrations, pro-rating, the holder's market forces factor
- * and exact sums, shared by the population-budget modules (see budget.h).
+ * budget.c — registrations, pro-rating and claiming covered activity,
+ * shared by the population-budget modules (see budget.h).
  */
 #include "budget.h"
 
@@ -171,79 +171,33 @@ const char *remit__reg_dates(remit__ctx *cx, const remit__reg *g)
 	return out;
 }
 
-/* ---- market forces of the holder ------------------------------------------- */
+/* ---- covered activity ------------------------------------------------------ */
 
-bool remit__bmff_parse(remit__loader *L, const yaml_node_t *n, const char *ctx,
-		       const char *extra, remit__bmff *out)
+bool remit__budget_claims(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			  const remit__pred *covers, const remit__regs *r, const char *kept,
+			  remit__hit *hit)
 {
-	remit__key keys[] = {{"table", true}, {"default", false}, {extra, false}, {NULL, false}};
-	remit__arena *a = remit__loader_arena(L);
-	memset(out, 0, sizeof *out);
-	if (!remit__cfg_keys(L, n, keys, ctx))
+	if (!remit__pred_eval(covers, row, cx->attr_map))
 		return false;
-	const remit__table *t = remit__cfg_table_ref(L, remit__cfg_get(L, n, "table"),
-						     remit__sprintf(a, "%s.table", ctx));
-	if (!t)
-		return false;
-	if (t->value < 0) {
-		remit__rules_error(L, n, "%s: table '%s' has no value column (give it 'column:')",
-				   ctx, t->name);
+	const remit__val *start = &row->f[REMIT__A_START];
+	remit__str patient = row->f[REMIT__A_PATIENT].s;
+	uint32_t i = remit__regs_at(r, cx, patient, start->i);
+	if (i == REMIT__NONE) {
+		REMIT__TRACE(cx, "module %s: patient %.*s is not in its %s on %.*s", m->name,
+			     (int)patient.n, patient.p, kept, (int)start->s.n, start->s.p);
 		return false;
 	}
-	bool ok = true;
-	out->values = remit__alloc(a, (t->nrows + 1) * sizeof *out->values);
-	for (uint32_t r = 0; r < t->nrows; r++) {
-		const char *s = remit__table_cell(t, r, (uint32_t)t->value);
-		unsigned long line, col;
-		remit__table_pos(t, r, (uint32_t)t->value, &line, &col);
-		if (remit__num_parse(s, strlen(s), REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
-				     L->regime->consts, &out->values[r]) < 0 ||
-		    remit__num_sign(out->values[r]) <= 0) {
-			remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
-					      "%s: %s: expected a factor > 0, got \"%s\"", ctx,
-					      t->columns[t->value], s);
-			ok = false;
-		}
-	}
-	yaml_node_t *d = remit__cfg_get(L, n, "default");
-	if (d) {
-		out->has_default = remit__cfg_num(L, d, remit__sprintf(a, "%s.default", ctx),
-						  REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
-						  &out->def);
-		if (out->has_default && remit__num_sign(out->def) <= 0) {
-			remit__rules_error(L, d, "%s.default: expected a factor > 0", ctx);
-			out->has_default = false;
-		}
-		ok &= out->has_default;
-	}
-	out->table = ok ? t : NULL;
-	return ok;
+	hit->reg = i;
+	hit->row = row->ordinal + 1;
+	return true;
 }
 
-bool remit__bmff_of(const remit__bmff *b, const char *org, size_t n, remit__num *f)
+uint32_t remit__budget_claimed(const remit__regs *r, remit__ctx *cx, const remit__row *row,
+			      const remit__hit *hit)
 {
-	if (!b->table) {
-		*f = REMIT__NUM_ONE;
-		return true;
-	}
-	int64_t r = remit__table_find(b->table, org, n);
-	if (r >= 0)
-		*f = b->values[r];
-	else if (b->has_default)
-		*f = b->def;
-	return r >= 0 || b->has_default;
-}
-
-bool remit__bmff_check(remit__loader *L, const remit__bmff *b, const yaml_node_t *n,
-		       const char *ctx, const char *org)
-{
-	remit__num f;
-	if (remit__bmff_of(b, org, strlen(org), &f))
-		return true;
-	remit__rules_error(L, n, "%s: no market forces factor for the holder %s in table %s "
-				 "(and no default)",
-			   ctx, org, b->table->name);
-	return false;
+	if (hit->row == row->ordinal + 1)
+		return hit->reg;
+	return remit__regs_at(r, cx, row->f[REMIT__A_PATIENT].s, row->f[REMIT__A_START].i);
 }
 
 /* ---- `{from: column}` ------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * budget.h — what the population-budget modules (year_of_care, capitation)
- * share: the registration periods they keep, pro-rating by days, the
- * holder's market forces factor.  (Exact sums over people: remit__xsum.)
+ * share: the registration periods they keep, pro-rating by days, claiming
+ * the activity of registered people.  (The holder's market forces factor:
+ * mff.h; exact sums over people: remit__xsum.)
  *
  * Registrations.  A module keeps, from the population file, only the
  * periods of people in its cohort or population: one 28-byte remit__reg
@@ -22,6 +23,7 @@
 #define REMIT_BUDGET_H
 
 #include "engine.h"
+#include "mff.h"
 
 #define REMIT__NONE UINT32_MAX
 #define REMIT__OPEN INT32_MAX /* `to` of a registration still open */
@@ -86,24 +88,25 @@ bool remit__budget_prorate(remit__loader *L, const yaml_node_t *n, const char *c
 /* "2024-10-01 to 2025-03-31" (or "... to (open)") for messages. */
 const char *remit__reg_dates(remit__ctx *cx, const remit__reg *g);
 
-/* ---- market forces of the holder ---------------------------------------- */
+/* ---- covered activity ----------------------------------------------------- */
 
-typedef struct remit__bmff {
-	const remit__table *table; /* NULL: no market forces factor */
-	remit__num *values;        /* by table row */
-	bool has_default;
-	remit__num def;
-} remit__bmff;
+/* The period claims() found for a row, kept for the row's price(). */
+typedef struct remit__hit {
+	uint64_t row; /* the row's ordinal + 1; 0: none */
+	uint32_t reg; /* the period */
+} remit__hit;
 
-/* {table: T[, default: F]}; `extra` names one more key a module accepts
- * (NULL for none) and is left for the caller to read. */
-bool remit__bmff_parse(remit__loader *L, const yaml_node_t *n, const char *ctx,
-		       const char *extra, remit__bmff *out);
-/* The factor of an organisation; false if none and no default. */
-bool remit__bmff_of(const remit__bmff *b, const char *org, size_t n, remit__num *f);
-/* Report (at node n) an organisation that has no factor; false if so. */
-bool remit__bmff_check(remit__loader *L, const remit__bmff *b, const yaml_node_t *n,
-		       const char *ctx, const char *org);
+/* claims() of a budget module: does `covers` accept the row, and is its
+ * patient registered, in a period the module kept, on the row's start
+ * date?  If so the period goes into *hit; if not, `kept` names the
+ * module's people in the narration ("cohort": "not in its cohort on"). */
+bool remit__budget_claims(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			  const remit__pred *covers, const remit__regs *r, const char *kept,
+			  remit__hit *hit);
+/* The period of a claimed row's patient on its start date, from *hit when
+ * claims() found it for this row. */
+uint32_t remit__budget_claimed(const remit__regs *r, remit__ctx *cx, const remit__row *row,
+			      const remit__hit *hit);
 
 /* ---- `{from: column}` of the population --------------------------------- */
 

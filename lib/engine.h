@@ -60,6 +60,10 @@ void remit__trace(remit__ctx *cx, const char *fmt, ...) __attribute__((format(pr
  * exact (remit__num_format_explain), or at the regime's scale. */
 const char *remit__fmt(remit__ctx *cx, remit__num v);
 const char *remit__fmt_money(remit__ctx *cx, remit__num v);
+/* From the same ring (lib/format.c): an amount at the regime's scale when
+ * that is exact, else exactly; a rate as a percentage (0.25 → "25%"). */
+const char *remit__fmt_amount(remit__ctx *cx, remit__num v);
+const char *remit__fmt_pct(remit__ctx *cx, remit__num rate);
 
 /* The interned id of an organisation / a patient seen in the population
  * or activity (patients: UINT32_MAX if never seen). */

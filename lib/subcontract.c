@@ -72,11 +72,9 @@ bool remit__subcontract_pay(const remit__module *m, remit__ctx *cx, const remit_
 	l.pod = row->f[REMIT__A_POD].s;
 	char basis[sizeof cx->basis];
 	if (cx->detail) {
-		char share[REMIT__NUM_BUF];
-		remit__num pct = remit__num_mul(cx->pool, sc->share, remit__num_int(100));
-		remit__num_format_exact(pct, share, sizeof share);
-		snprintf(basis, sizeof basis, "subcontract at %s%% of %s %s (%s)", share,
-			 sc->price_with->name, remit__fmt_money(cx, q.amount), q.basis ? q.basis : "");
+		snprintf(basis, sizeof basis, "subcontract at %s of %s %s (%s)",
+			 remit__fmt_pct(cx, sc->share), sc->price_with->name,
+			 remit__fmt_money(cx, q.amount), q.basis ? q.basis : "");
 	} else {
 		basis[0] = '\0';
 	}

@@ -1,6 +1,7 @@
 /* support.c — helpers for the Criterion tests (see support.h). */
 #include "support.h"
 
+#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,97 @@ int remit_test_run(const char *args, char **out, char **err)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+char *remit_test_csv(const char *header, const char *rows)
+{
+	size_t n = strlen(header) + strlen(rows) + 1;
+	char *csv = malloc(n);
+	snprintf(csv, n, "%s%s", header, rows);
+	char *path = remit_test_tmpfile(".csv", csv);
+	free(csv);
+	return path;
+}
+
+/* ---- pricing through the public API ------------------------------------- */
+
+static void on_line(void *ud, const remit_line *l)
+{
+	remit_test_got *g = ud;
+	cr_assert(g->n < REMIT_TEST_MAXL);
+	snprintf(g->line[g->n].module, 32, "%s", l->module);
+	snprintf(g->line[g->n].activity, 64, "%s", l->activity);
+	snprintf(g->line[g->n].patient, 32, "%s", l->patient);
+	snprintf(g->line[g->n].kind, 32, "%s", l->kind);
+	snprintf(g->line[g->n].payer, 32, "%s", l->payer);
+	snprintf(g->line[g->n].payee, 32, "%s", l->payee);
+	snprintf(g->line[g->n].amount, 64, "%s", l->amount);
+	snprintf(g->line[g->n].basis, 512, "%s", l->basis);
+	for (int c = 0; c < REMIT_C_COUNT; c++)
+		snprintf(g->line[g->n].comp[c], 96, "%s", l->components[c]);
+	g->n++;
+}
+
+static void on_unpriced(void *ud, const remit_row_note *n)
+{
+	remit_test_got *g = ud;
+	cr_assert(g->unpriced < REMIT_TEST_MAXL);
+	snprintf(g->reasons[g->unpriced++], 256, "%s: %s", n->activity, n->reason);
+}
+
+static void on_reject(void *ud, const remit_row_note *n)
+{
+	remit_test_got *g = ud;
+	cr_assert(g->rejected < REMIT_TEST_MAXL);
+	snprintf(g->rejects[g->rejected++], 256, "%s:%lu: %s", n->activity, n->line, n->reason);
+}
+
+remit_regime *remit_test_load(const char *yaml, const char *file)
+{
+	remit_regime *r;
+	remit_error err;
+	int rc = remit_regime_load_string(yaml, strlen(yaml), file, NULL, NULL, &r, &err);
+	cr_assert_eq(rc, REMIT_OK, "regime: %s:%lu:%lu: %s", err.file, err.line, err.column,
+		     err.message);
+	return r;
+}
+
+/* The breakdowns of res's totals into g->by. */
+static void keep_totals(const remit_result *res, remit_test_got *g)
+{
+	for (int k = 0; k < 4; k++) {
+		g->nby[k] = remit_result_size(res, (remit_total_kind)k);
+		cr_assert_leq(g->nby[k], REMIT_TEST_MAXT);
+		for (size_t i = 0; i < g->nby[k]; i++) {
+			const char *name, *amount;
+			remit_result_entry(res, (remit_total_kind)k, i, &name, &amount);
+			snprintf(g->by[k][i].name, 64, "%s", name);
+			snprintf(g->by[k][i].amount, 64, "%s", amount);
+		}
+	}
+}
+
+void remit_test_price(remit_regime *r, const char *activity, const char *population,
+		      remit_test_got *g)
+{
+	memset(g, 0, sizeof *g);
+	remit_run_options opt = {
+		.on_line = on_line, .on_unpriced = on_unpriced, .on_reject = on_reject, .ud = g};
+	remit_result *res;
+	remit_error err;
+	int rc = remit_price_file(r, activity, population, &opt, &res, &err);
+	cr_assert_eq(rc, REMIT_OK, "price: %s", err.message);
+	remit_result_counts(res, &g->counts);
+	snprintf(g->total, sizeof g->total, "%s", remit_result_total(res));
+	g->balanced = remit_result_balanced(res);
+	keep_totals(res, g);
+	remit_result_free(res);
+}
+
+void remit_test_on_text(void *ud, const char *s)
+{
+	remit_test_text *t = ud;
+	int k = snprintf(t->buf + t->n, sizeof t->buf - t->n, "%s\n", s);
+	if (k > 0)
+		t->n += (size_t)k < sizeof t->buf - t->n ? (size_t)k : sizeof t->buf - t->n - 1;
 }

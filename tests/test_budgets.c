@@ -25,130 +25,39 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXL 64
-
-typedef struct got {
-	int n, unpriced, rejected;
-	struct {
-		char module[32], kind[32], payer[32], payee[32], patient[32], activity[32];
-		char amount[64], basis[512];
-		char comp[REMIT_C_COUNT][96];
-	} line[MAXL];
-	char reasons[MAXL][256];
-	char rejects[MAXL][256];
-	remit_counts counts;
-	char total[64];
-	int balanced;
-} got;
-
-static void on_line(void *ud, const remit_line *l)
-{
-	got *g = ud;
-	cr_assert(g->n < MAXL);
-	snprintf(g->line[g->n].module, 32, "%s", l->module);
-	snprintf(g->line[g->n].kind, 32, "%s", l->kind);
-	snprintf(g->line[g->n].payer, 32, "%s", l->payer);
-	snprintf(g->line[g->n].payee, 32, "%s", l->payee);
-	snprintf(g->line[g->n].patient, 32, "%s", l->patient);
-	snprintf(g->line[g->n].activity, 32, "%s", l->activity);
-	snprintf(g->line[g->n].amount, 64, "%s", l->amount);
-	snprintf(g->line[g->n].basis, 512, "%s", l->basis);
-	for (int c = 0; c < REMIT_C_COUNT; c++)
-		snprintf(g->line[g->n].comp[c], 96, "%s", l->components[c]);
-	g->n++;
-}
-
-static void on_unpriced(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	cr_assert(g->unpriced < MAXL);
-	snprintf(g->reasons[g->unpriced++], 256, "%s: %s", n->activity, n->reason);
-}
-
-static void on_reject(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	cr_assert(g->rejected < MAXL);
-	snprintf(g->rejects[g->rejected++], 256, "%s:%lu: %s", n->activity, n->line, n->reason);
-}
+typedef remit_test_got got;
+typedef remit_test_text text;
 
 static const char act_header[] = "id,patient,provider,commissioner,pod,code,start,diagnoses,cost\n";
 static const char pop_header[] =
 	"patient,practice,commissioner,from,to,age,sex,conditions,tier,need\n";
 
-static char *with_header(const char *header, const char *rows)
-{
-	char *s = malloc(strlen(header) + strlen(rows) + 1);
-	strcpy(s, header);
-	strcat(s, rows);
-	return s;
-}
-
-static remit_regime *load(const char *yaml)
-{
-	remit_regime *r;
-	remit_error err;
-	int rc = remit_regime_load_string(yaml, strlen(yaml), "b.yaml", NULL, NULL, &r, &err);
-	cr_assert_eq(rc, REMIT_OK, "regime: %s:%lu:%lu: %s", err.file, err.line, err.column,
-		     err.message);
-	return r;
-}
-
 /* Price activity rows `act` with population rows `pop` (CSV bodies). */
 static void run(const char *yaml, const char *act, const char *pop, got *g)
 {
-	memset(g, 0, sizeof *g);
-	char *a = with_header(act_header, act), *p = with_header(pop_header, pop);
-	char *apath = remit_test_tmpfile(".csv", a), *ppath = remit_test_tmpfile(".csv", p);
-	remit_regime *r = load(yaml);
-	remit_run_options opt = {
-		.on_line = on_line, .on_unpriced = on_unpriced, .on_reject = on_reject, .ud = g};
-	remit_result *res;
-	remit_error err;
-	int rc = remit_price_file(r, apath, ppath, &opt, &res, &err);
-	cr_assert_eq(rc, REMIT_OK, "price: %s", err.message);
-	remit_result_counts(res, &g->counts);
-	snprintf(g->total, sizeof g->total, "%s", remit_result_total(res));
-	g->balanced = remit_result_balanced(res);
-	remit_result_free(res);
+	char *apath = remit_test_csv(act_header, act), *ppath = remit_test_csv(pop_header, pop);
+	remit_regime *r = remit_test_load(yaml, "b.yaml");
+	remit_test_price(r, apath, ppath, g);
 	remit_regime_free(r);
 	unlink(apath);
 	unlink(ppath);
 	free(apath);
 	free(ppath);
-	free(a);
-	free(p);
-}
-
-typedef struct text {
-	char buf[16384];
-	size_t n;
-} text;
-
-static void on_text(void *ud, const char *s)
-{
-	text *t = ud;
-	int k = snprintf(t->buf + t->n, sizeof t->buf - t->n, "%s\n", s);
-	if (k > 0)
-		t->n += (size_t)k < sizeof t->buf - t->n ? (size_t)k : sizeof t->buf - t->n - 1;
 }
 
 /* remit_explain for `id`; returns its status, the narration in t. */
 static int explain(const char *yaml, const char *act, const char *pop, const char *id, text *t)
 {
 	memset(t, 0, sizeof *t);
-	char *a = with_header(act_header, act), *p = with_header(pop_header, pop);
-	char *apath = remit_test_tmpfile(".csv", a), *ppath = remit_test_tmpfile(".csv", p);
-	remit_regime *r = load(yaml);
+	char *apath = remit_test_csv(act_header, act), *ppath = remit_test_csv(pop_header, pop);
+	remit_regime *r = remit_test_load(yaml, "b.yaml");
 	remit_error err;
-	int rc = remit_explain(r, apath, ppath, id, on_text, t, &err);
+	int rc = remit_explain(r, apath, ppath, id, remit_test_on_text, t, &err);
 	remit_regime_free(r);
 	unlink(apath);
 	unlink(ppath);
 	free(apath);
 	free(ppath);
-	free(a);
-	free(p);
 	return rc;
 }
 

@@ -17,112 +17,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXL 256
-#define MAXT 16
-
-typedef struct entry {
-	char name[64], amount[64];
-} entry;
-
-typedef struct got {
-	int n, unpriced, rejected;
-	struct {
-		char module[32], activity[64], patient[32], kind[32], payer[32], payee[32];
-		char amount[64], basis[512];
-		char comp[REMIT_C_COUNT][96];
-	} line[MAXL];
-	char reasons[MAXL][256];
-	remit_counts counts;
-	char total[64];
-	int balanced;
-	entry by[4][MAXT];
-	size_t nby[4];
-} got;
+typedef remit_test_got got;
 
 static got G; /* Criterion runs each test in its own process */
 
-static void collect_line(void *ud, const remit_line *l)
-{
-	got *g = ud;
-	cr_assert(g->n < MAXL);
-	snprintf(g->line[g->n].module, 32, "%s", l->module);
-	snprintf(g->line[g->n].activity, 64, "%s", l->activity);
-	snprintf(g->line[g->n].patient, 32, "%s", l->patient);
-	snprintf(g->line[g->n].kind, 32, "%s", l->kind);
-	snprintf(g->line[g->n].payer, 32, "%s", l->payer);
-	snprintf(g->line[g->n].payee, 32, "%s", l->payee);
-	snprintf(g->line[g->n].amount, 64, "%s", l->amount);
-	snprintf(g->line[g->n].basis, 512, "%s", l->basis);
-	for (int c = 0; c < REMIT_C_COUNT; c++)
-		snprintf(g->line[g->n].comp[c], 96, "%s", l->components[c]);
-	g->n++;
-}
-
-static void collect_unpriced(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	snprintf(g->reasons[g->unpriced++], 256, "%s: %s", n->activity, n->reason);
-}
-
-static void collect_reject(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	(void)n;
-	g->rejected++;
-}
-
 static const char header[] = "id,patient,provider,commissioner,pod,code,start,end,diagnoses\n";
-
-static remit_regime *load(const char *yaml)
-{
-	remit_regime *r;
-	remit_error err;
-	int rc = remit_regime_load_string(yaml, strlen(yaml), "test.yaml", NULL, NULL, &r, &err);
-	cr_assert_eq(rc, REMIT_OK, "regime: %s:%lu:%lu: %s", err.file, err.line, err.column,
-		     err.message);
-	return r;
-}
-
-static void run(remit_regime *r, const char *path, got *g)
-{
-	memset(g, 0, sizeof *g);
-	remit_error err;
-	remit_run_options opt = {.on_line = collect_line,
-				 .on_unpriced = collect_unpriced,
-				 .on_reject = collect_reject,
-				 .ud = g};
-	remit_result *res;
-	int rc = remit_price_file(r, path, NULL, &opt, &res, &err);
-	cr_assert_eq(rc, REMIT_OK, "price: %s", err.message);
-	remit_result_counts(res, &g->counts);
-	snprintf(g->total, sizeof g->total, "%s", remit_result_total(res));
-	g->balanced = remit_result_balanced(res);
-	for (int k = 0; k < 4; k++) {
-		g->nby[k] = remit_result_size(res, (remit_total_kind)k);
-		cr_assert_leq(g->nby[k], MAXT);
-		for (size_t i = 0; i < g->nby[k]; i++) {
-			const char *name, *amount;
-			remit_result_entry(res, (remit_total_kind)k, i, &name, &amount);
-			snprintf(g->by[k][i].name, 64, "%s", name);
-			snprintf(g->by[k][i].amount, 64, "%s", amount);
-		}
-	}
-	remit_result_free(res);
-}
 
 /* Price `rows` (activity CSV without header) under regime `yaml`. */
 static got *price(const char *yaml, const char *rows)
 {
-	char *csv = malloc(strlen(header) + strlen(rows) + 1);
-	strcpy(csv, header);
-	strcat(csv, rows);
-	char *path = remit_test_tmpfile(".csv", csv);
-	remit_regime *r = load(yaml);
-	run(r, path, &G);
+	char *path = remit_test_csv(header, rows);
+	remit_regime *r = remit_test_load(yaml, "test.yaml");
+	remit_test_price(r, path, NULL, &G);
 	remit_regime_free(r);
 	unlink(path);
 	free(path);
-	free(csv);
 	return &G;
 }
 
@@ -251,7 +160,7 @@ Test(bundle, retrospective_examples_md_table)
 
 static char *cjr_rows(int n, const char *code)
 {
-	static char buf[MAXL * 64];
+	static char buf[REMIT_TEST_MAXL * 64];
 	size_t len = 0;
 	for (int i = 1; i <= n; i++)
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
@@ -797,34 +706,19 @@ Test(bundle, two_bundles_claim_in_order)
 
 /* ---- explain ------------------------------------------------------------ */
 
-typedef struct text {
-	char buf[8192];
-	size_t n;
-} text;
-
-static void collect_text(void *ud, const char *s)
-{
-	text *t = ud;
-	int k = snprintf(t->buf + t->n, sizeof t->buf - t->n, "%s\n", s);
-	if (k > 0 && (size_t)k < sizeof t->buf - t->n)
-		t->n += (size_t)k;
-}
+typedef remit_test_text text;
 
 static void explain(const char *yaml, const char *rows, const char *id, text *t)
 {
-	char *csv = malloc(strlen(header) + strlen(rows) + 1);
-	strcpy(csv, header);
-	strcat(csv, rows);
-	char *path = remit_test_tmpfile(".csv", csv);
-	remit_regime *r = load(yaml);
+	char *path = remit_test_csv(header, rows);
+	remit_regime *r = remit_test_load(yaml, "test.yaml");
 	remit_error err;
 	memset(t, 0, sizeof *t);
-	int rc = remit_explain(r, path, NULL, id, collect_text, t, &err);
+	int rc = remit_explain(r, path, NULL, id, remit_test_on_text, t, &err);
 	cr_assert_eq(rc, REMIT_OK, "explain: %s", err.message);
 	remit_regime_free(r);
 	unlink(path);
 	free(path);
-	free(csv);
 }
 
 static const char explain_rows[] =
@@ -1105,7 +999,7 @@ static got *price_example(const char *yaml, const char *csv)
 	remit_error err;
 	int rc = remit_regime_load(yaml, NULL, NULL, &r, &err);
 	cr_assert_eq(rc, REMIT_OK, "%s:%lu:%lu: %s", err.file, err.line, err.column, err.message);
-	run(r, csv, &G);
+	remit_test_price(r, csv, NULL, &G);
 	remit_regime_free(r);
 	return &G;
 }

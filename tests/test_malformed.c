@@ -372,8 +372,8 @@ Test(rules, zero_division_topup_rate)
 }
 
 /* An inline table cell "0/0" (line 4, column 44), read by the tariff's
- * MFF: regression test for a fixed message (models/tariff/tariff.c,
- * cell_num said "expected a decimal or a fraction" of a fraction). */
+ * MFF: regression test for a fixed message (then models/tariff/tariff.c,
+ * now lib/mff.c: cell_num said "expected a decimal or a fraction" of a fraction). */
 Test(rules, zero_division_table_cell)
 {
 	expect_check(R "zero_div_mff_table.yaml",

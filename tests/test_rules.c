@@ -370,9 +370,9 @@ Test(tariff, mff_default_zero)
 		      R "mff_default_zero.yaml:14:32: tariff.mff.default: expected a factor > 0\n");
 }
 
-/* Regression test for a fixed bug (models/tariff/tariff.c, cell_num): an MFF table value is parsed as
- * a decimal or a fraction (REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL),
- * but the message says "expected a percentage or a factor" (any `allow`
+/* Regression test for a fixed bug (then models/tariff/tariff.c, cell_num;
+ * now lib/mff.c): an MFF table value is parsed as a decimal or a fraction
+ * (REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL), but the message says "expected a percentage or a factor" (any `allow`
  * other than DECIMAL gets that text), so "118%" is rejected with a
  * message saying a percentage is expected.  It should say what
  * remit__cfg_num says for the same flags ("a decimal or a fraction"). */

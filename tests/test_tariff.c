@@ -14,47 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAXL 64
-
-typedef struct got {
-	int n, unpriced, rejected;
-	struct {
-		char activity[64], kind[32], payer[32], payee[32], amount[64], basis[512];
-		char comp[REMIT_C_COUNT][96];
-	} line[MAXL];
-	char reasons[MAXL][256];
-	remit_counts counts;
-	char total[64];
-	int balanced;
-} got;
-
-static void collect_line(void *ud, const remit_line *l)
-{
-	got *g = ud;
-	cr_assert(g->n < MAXL);
-	snprintf(g->line[g->n].activity, 64, "%s", l->activity);
-	snprintf(g->line[g->n].kind, 32, "%s", l->kind);
-	snprintf(g->line[g->n].payer, 32, "%s", l->payer);
-	snprintf(g->line[g->n].payee, 32, "%s", l->payee);
-	snprintf(g->line[g->n].amount, 64, "%s", l->amount);
-	snprintf(g->line[g->n].basis, 512, "%s", l->basis);
-	for (int c = 0; c < REMIT_C_COUNT; c++)
-		snprintf(g->line[g->n].comp[c], 96, "%s", l->components[c]);
-	g->n++;
-}
-
-static void collect_unpriced(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	snprintf(g->reasons[g->unpriced++], 256, "%s: %s", n->activity, n->reason);
-}
-
-static void collect_reject(void *ud, const remit_row_note *n)
-{
-	got *g = ud;
-	(void)n;
-	g->rejected++;
-}
+typedef remit_test_got got;
 
 static const char header[] =
 	"id,patient,provider,commissioner,pod,code,start,end,los,age,sex,diagnoses,procedures,"
@@ -63,31 +23,12 @@ static const char header[] =
 /* Price `rows` (activity CSV without header) under regime `yaml`. */
 static void price(const char *yaml, const char *rows, got *g)
 {
-	memset(g, 0, sizeof *g);
-	char *csv = malloc(strlen(header) + strlen(rows) + 1);
-	strcpy(csv, header);
-	strcat(csv, rows);
-	char *path = remit_test_tmpfile(".csv", csv);
-	remit_regime *r;
-	remit_error err;
-	int rc = remit_regime_load_string(yaml, strlen(yaml), "test.yaml", NULL, NULL, &r, &err);
-	cr_assert_eq(rc, REMIT_OK, "regime: %s:%lu:%lu: %s", err.file, err.line, err.column,
-		     err.message);
-	remit_run_options opt = {.on_line = collect_line,
-				 .on_unpriced = collect_unpriced,
-				 .on_reject = collect_reject,
-				 .ud = g};
-	remit_result *res;
-	rc = remit_price_file(r, path, NULL, &opt, &res, &err);
-	cr_assert_eq(rc, REMIT_OK, "price: %s", err.message);
-	remit_result_counts(res, &g->counts);
-	snprintf(g->total, sizeof g->total, "%s", remit_result_total(res));
-	g->balanced = remit_result_balanced(res);
-	remit_result_free(res);
+	char *path = remit_test_csv(header, rows);
+	remit_regime *r = remit_test_load(yaml, "test.yaml");
+	remit_test_price(r, path, NULL, g);
 	remit_regime_free(r);
 	unlink(path);
 	free(path);
-	free(csv);
 }
 
 static const char *amount_of(const got *g, const char *id)

@@ -96,6 +96,7 @@
  * bytes per episode for its spend.  No row is ever allocated on its own.
  */
 #include "engine.h"
+#include "mff.h"
 #include "subcontract.h"
 
 #include <stdio.h>
@@ -122,10 +123,7 @@ typedef struct bundle {
 	const char *holder; /* fixed organisation, unless holder_anchor */
 	enum mode mode;
 	book book; /* price (prospective) or target (retrospective) */
-	const remit__table *mff;
-	remit__num *mff_values; /* by table row */
-	bool has_mff_default;
-	remit__num mff_default;
+	remit__mff mff; /* of the holder */
 	remit__subcontract sc;
 	/* retrospective */
 	const char **priced_by_names;
@@ -261,51 +259,6 @@ static bool parse_book(remit__loader *L, book *k, const yaml_node_t *n, const ch
 	return ok;
 }
 
-static bool parse_mff(remit__loader *L, bundle *b, const yaml_node_t *n)
-{
-	static const remit__key keys[] = {{"table", true}, {"default", false}, {NULL, false}};
-	const char *ctx = "bundle.mff";
-	if (!remit__cfg_keys(L, n, keys, ctx))
-		return false;
-	b->mff = remit__cfg_table_ref(L, remit__cfg_get(L, n, "table"), sub(L, ctx, "table"));
-	if (!b->mff)
-		return false;
-	const remit__table *t = b->mff;
-	if (t->value < 0) {
-		remit__rules_error(L, n, "%s: table '%s' has no value column (give it 'column:')", ctx,
-				   t->name);
-		return false;
-	}
-	bool ok = true;
-	b->mff_values = remit__alloc(remit__loader_arena(L), (t->nrows + 1) * sizeof *b->mff_values);
-	for (uint32_t r = 0; r < t->nrows; r++) {
-		const char *s = remit__table_cell(t, r, (uint32_t)t->value);
-		unsigned long line, col;
-		remit__table_pos(t, r, (uint32_t)t->value, &line, &col);
-		if (remit__num_parse(s, strlen(s), REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
-				     L->regime->consts, &b->mff_values[r]) < 0 ||
-		    remit__num_sign(b->mff_values[r]) <= 0) {
-			remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
-					      "%s: %s: expected a factor > 0, got \"%s\"", ctx,
-					      t->columns[t->value], s);
-			ok = false;
-		}
-	}
-	yaml_node_t *d = remit__cfg_get(L, n, "default");
-	if (d) {
-		b->has_mff_default = remit__cfg_num(L, d, sub(L, ctx, "default"),
-						    REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
-						    &b->mff_default);
-		if (b->has_mff_default && remit__num_sign(b->mff_default) <= 0) {
-			remit__rules_error(L, d, "%s.default: expected a factor > 0, got %s", ctx,
-					   remit__node_desc(L, d));
-			b->has_mff_default = false;
-		}
-		ok &= b->has_mff_default;
-	}
-	return ok;
-}
-
 static bool parse_outlier_cap(remit__loader *L, bundle *b, const yaml_node_t *n)
 {
 	static const remit__key keys[] = {{"percentile", false}, {"sd", false}, {NULL, false}};
@@ -386,7 +339,8 @@ static bool parse_prospective(remit__loader *L, bundle *b, const yaml_node_t *ma
 	yaml_node_t *n;
 	bool ok = parse_book(L, &b->book, remit__cfg_get(L, map, "price"), "bundle.price");
 	if ((n = remit__cfg_get(L, map, "mff")))
-		ok &= parse_mff(L, b, n);
+		ok &= remit__mff_parse(L, n, "bundle.mff", &(remit__mff_opts){.default_got = true},
+				       &b->mff);
 	if ((n = remit__cfg_get(L, map, "subcontract")))
 		ok &= remit__subcontract_parse(L, n, "bundle.subcontract", &b->sc);
 	return ok;
@@ -776,25 +730,6 @@ static const char *date_text(remit__ctx *cx, int64_t days)
 	return buf;
 }
 
-/* An amount as published: at the regime's scale when that is exact. */
-static const char *amount_text(remit__ctx *cx, remit__num v)
-{
-	remit__num r = remit__num_round(cx->pool, v, cx->regime->scale, REMIT__HALF_EVEN);
-	return remit__num_cmp(r, v) == 0 && cx->regime->scale >= 0 ? remit__fmt_money(cx, v)
-								   : remit__fmt(cx, v);
-}
-
-/* A rate as a percentage: 0.25 → "25%". */
-static const char *pct_text(remit__ctx *cx, remit__num rate)
-{
-	remit__num p = remit__num_mul(cx->pool, rate, remit__num_int(100));
-	char *buf = cx->fmt[cx->fmt_next++ % 8];
-	size_t n = remit__num_format_exact(p, buf, REMIT__NUM_BUF - 2);
-	buf[n] = '%';
-	buf[n + 1] = '\0';
-	return buf;
-}
-
 static remit__str org(const remit__ctx *cx, uint32_t id)
 {
 	return remit__org_name(cx, id);
@@ -851,18 +786,6 @@ static bool bundle_claims(const remit__module *m, remit__ctx *cx, const remit__r
 	return episode_of(s, row->ordinal) != NONE;
 }
 
-/* The holder's market forces factor; false if none and no default. */
-static bool mff_of(const bundle *b, remit__str holder, remit__num *f, bool *defaulted)
-{
-	int64_t r = remit__table_find(b->mff, holder.p, holder.n);
-	*defaulted = r < 0;
-	if (r >= 0)
-		*f = b->mff_values[r];
-	else if (b->has_mff_default)
-		*f = b->mff_default;
-	return r >= 0 || b->has_mff_default;
-}
-
 /* The anchor's episode line. */
 static remit__outcome pay_episode(const bundle *b, remit__ctx *cx, const episode *ep,
 				  const remit__row *row)
@@ -871,15 +794,15 @@ static remit__outcome pay_episode(const bundle *b, remit__ctx *cx, const episode
 	remit__str holder = org(cx, ep->holder);
 	remit__num price = b->book.amount[ep->code], mff = REMIT__NUM_ONE;
 	bool defaulted = false;
-	if (b->mff && !mff_of(b, holder, &mff, &defaulted))
+	if (b->mff.table && !remit__mff_of(&b->mff, holder.p, holder.n, &mff, &defaulted))
 		return remit__unpriced(cx, "no market forces factor for the holder %.*s in table %s",
-				       (int)holder.n, holder.p, b->mff->name);
+				       (int)holder.n, holder.p, b->mff.table->name);
 	remit__pline l;
 	remit__pline_init(&l, &b->base, "episode");
 	REMIT__TRACE(cx, "  episode price: %s %s → %s", remit__activity_schema.fields[b->book.by].name,
-		     book_code(b, ep->code), amount_text(cx, price));
+		     book_code(b, ep->code), remit__fmt_amount(cx, price));
 	remit__num exact = remit__num_mul(cx->pool, price, mff);
-	if (b->mff)
+	if (b->mff.table)
 		REMIT__TRACE(cx, "  market forces of the holder %.*s: %s × %s%s = %s", (int)holder.n,
 			     holder.p, remit__fmt(cx, price), remit__fmt(cx, mff),
 			     defaulted ? " (default)" : "", remit__fmt(cx, exact));
@@ -898,8 +821,8 @@ static remit__outcome pay_episode(const bundle *b, remit__ctx *cx, const episode
 	cx->basis[0] = '\0';
 	if (cx->detail) {
 		int k = snprintf(cx->basis, sizeof cx->basis, "episode %s %s", book_code(b, ep->code),
-				 amount_text(cx, price));
-		if (b->mff && k > 0 && (size_t)k < sizeof cx->basis)
+				 remit__fmt_amount(cx, price));
+		if (b->mff.table && k > 0 && (size_t)k < sizeof cx->basis)
 			snprintf(cx->basis + k, sizeof cx->basis - (size_t)k, "; ×MFF %s",
 				 remit__fmt(cx, mff));
 	}
@@ -1106,26 +1029,27 @@ static void reconcile(const bundle *b, remit__ctx *cx, const run_state *s, uint3
 	if (cx->detail) {
 		size_t len = 0;
 		int k = snprintf(text, sizeof text, "%s target %s", book_code(b, ep->code),
-				 amount_text(cx, target));
+				 remit__fmt_amount(cx, target));
 		len = k > 0 ? (size_t)k : 0;
 		if (remit__num_sign(b->discount) && len < sizeof text)
 			len += (size_t)snprintf(text + len, sizeof text - len, " × (1 − %s) = %s",
-						pct_text(cx, b->discount), amount_text(cx, dt));
+						remit__fmt_pct(cx, b->discount),
+						remit__fmt_amount(cx, dt));
 		if (len < sizeof text)
 			len += (size_t)snprintf(text + len, sizeof text - len, " − spend %s",
-						amount_text(cx, spend));
+						remit__fmt_amount(cx, spend));
 		if (capped && len < sizeof text)
 			len += (size_t)snprintf(
 				text + len, sizeof text - len, " capped at %s (%s %s of %u episodes)",
-				amount_text(cx, c->value),
+				remit__fmt_amount(cx, c->value),
 				b->cap == CAP_SD ? "mean + sd ×" : "percentile",
 				remit__fmt(cx, b->cap_value), c->n);
 		if (len < sizeof text)
 			len += (size_t)snprintf(text + len, sizeof text - len, " = %s",
-						amount_text(cx, raw));
+						remit__fmt_amount(cx, raw));
 		if (limit && len < sizeof text)
 			snprintf(text + len, sizeof text - len, "; limited by %s %s of %s", limit,
-				 pct_text(cx, rate), amount_text(cx, dt));
+				 remit__fmt_pct(cx, rate), remit__fmt_amount(cx, dt));
 	}
 	l.basis = text;
 	remit__emit(cx, &l);

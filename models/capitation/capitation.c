@@ -97,7 +97,7 @@ typedef struct capitation {
 	remit__num weights[NSEX][MAX_BANDS];
 	int need_field; /* -1: need 1 */
 	bool prorate;
-	remit__bmff mff;
+	remit__mff mff;
 	remit__num holder_mff;
 	remit__subcontract sc;
 	risk rs;
@@ -130,8 +130,7 @@ typedef struct cstate {
 	uint32_t ngroup_of;
 	bool accumulated;
 	const remit__strtab *orgs; /* for sorting groups by commissioner */
-	uint64_t hit_row;
-	uint32_t hit;
+	remit__hit hit; /* the row claims() last accepted */
 	bool shared; /* a part's state (run_fork): the population is the run's */
 } cstate;
 
@@ -291,7 +290,7 @@ static bool parse_risk(remit__loader *L, capitation *c, const yaml_node_t *n)
 static bool parse_mff(remit__loader *L, capitation *c, const yaml_node_t *n)
 {
 	const char *ctx = "capitation.mff", *who;
-	if (!remit__bmff_parse(L, n, ctx, "provider", &c->mff))
+	if (!remit__mff_parse(L, n, ctx, &(remit__mff_opts){.extra = "provider"}, &c->mff))
 		return false;
 	yaml_node_t *pn = remit__cfg_get(L, n, "provider");
 	if (pn && (!remit__cfg_str(L, pn, sub(L, ctx, "provider"), &who) || strcmp(who, "holder"))) {
@@ -299,9 +298,9 @@ static bool parse_mff(remit__loader *L, capitation *c, const yaml_node_t *n)
 				   remit__node_desc(L, pn));
 		return false;
 	}
-	if (!c->holder || !remit__bmff_check(L, &c->mff, n, ctx, c->holder))
+	if (!c->holder || !remit__mff_check(L, &c->mff, n, ctx, c->holder))
 		return false;
-	remit__bmff_of(&c->mff, c->holder, strlen(c->holder), &c->holder_mff);
+	remit__mff_of(&c->mff, c->holder, strlen(c->holder), &c->holder_mff, NULL);
 	return true;
 }
 
@@ -473,19 +472,7 @@ static bool cap_claims(const remit__module *m, remit__ctx *cx, const remit__row 
 {
 	const capitation *c = (const capitation *)m;
 	cstate *s = remit__state(cx, m);
-	if (!remit__pred_eval(c->covers, row, cx->attr_map))
-		return false;
-	const remit__val *start = &row->f[REMIT__A_START];
-	uint32_t i = remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s, start->i);
-	if (i == REMIT__NONE) {
-		REMIT__TRACE(cx, "module %s: patient %.*s is not in its population on %.*s",
-			     m->name, (int)row->f[REMIT__A_PATIENT].s.n,
-			     row->f[REMIT__A_PATIENT].s.p, (int)start->s.n, start->s.p);
-		return false;
-	}
-	s->hit = i;
-	s->hit_row = row->ordinal + 1;
-	return true;
+	return remit__budget_claims(m, cx, row, c->covers, &s->regs, "population", &s->hit);
 }
 
 static bool cap_member(const remit__module *m, remit__ctx *cx, const remit__row *row)
@@ -525,10 +512,7 @@ static remit__outcome cap_price(const remit__module *m, remit__ctx *cx, const re
 {
 	const capitation *c = (const capitation *)m;
 	cstate *s = remit__state(cx, m);
-	uint32_t i = s->hit_row == row->ordinal + 1
-			     ? s->hit
-			     : remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s,
-					      row->f[REMIT__A_START].i);
+	uint32_t i = remit__budget_claimed(&s->regs, cx, row, &s->hit);
 	const remit__reg *g = &s->regs.v[i];
 	remit__str holder = remit__org_name(cx, s->holder_org);
 	REMIT__TRACE(cx, "  person %s registered %s at %s (population line %u): covered by the "
@@ -566,8 +550,7 @@ static void *cap_run_fork(const remit__module *m, remit__ctx *cx, void *state)
 	k->ngroups = 0;
 	k->group_of = NULL;
 	k->ngroup_of = 0;
-	k->hit_row = 0;
-	k->hit = 0;
+	k->hit = (remit__hit){0, 0};
 	k->shared = true;
 	return k;
 }
@@ -595,25 +578,6 @@ static void cap_run_join(const remit__module *m, remit__ctx *cx, void *state, vo
 }
 
 /* ---- budget and risk-share lines ------------------------------------------------------ */
-
-/* An amount at the regime's scale when that is exact, else exactly. */
-static const char *money_text(remit__ctx *cx, remit__num v)
-{
-	remit__num r = remit__num_round(cx->pool, v, cx->regime->scale, REMIT__HALF_EVEN);
-	return remit__num_cmp(r, v) == 0 && cx->regime->scale >= 0 ? remit__fmt_money(cx, v)
-								   : remit__fmt(cx, v);
-}
-
-/* A rate as a percentage: 0.02 → "2%". */
-static const char *pct_text(remit__ctx *cx, remit__num rate)
-{
-	remit__num p = remit__num_mul(cx->pool, rate, remit__num_int(100));
-	char *b = cx->fmt[cx->fmt_next++ % 8];
-	size_t n = remit__num_format_exact(p, b, REMIT__NUM_BUF - 2);
-	b[n] = '%';
-	b[n + 1] = '\0';
-	return b;
-}
 
 /* Every counted period's weight × need × days, into its commissioner's
  * group (once per run). */
@@ -678,7 +642,7 @@ static remit__num budget_line(const capitation *c, const remit__module *m, remit
 	char basis[sizeof cx->basis] = "";
 	if (cx->detail)
 		snprintf(basis, sizeof basis, "%s × %s weighted person-years of %u registration%s%s%s",
-			 money_text(cx, c->rate), remit__fmt(cx, years), g->people,
+			 remit__fmt_amount(cx, c->rate), remit__fmt(cx, years), g->people,
 			 g->people == 1 ? "" : "s", c->mff.table ? "; ×MFF " : "",
 			 c->mff.table ? remit__fmt(cx, c->holder_mff) : "");
 	return org_line(m, cx, "budget", REMIT_C_BUDGET, g, holder, exact, before, basis);
@@ -697,9 +661,10 @@ static void risk_line(const capitation *c, const remit__module *m, remit__ctx *c
 	const char *what = r->against_cost ? "cost" : "shadow value";
 	REMIT__TRACE(cx, "risk share: %s %s of %llu covered rows against budget %s: corridor "
 			 "%s ± %s = %s to %s",
-		     what, money_text(cx, shadow), (unsigned long long)g->rows,
-		     money_text(cx, budget), money_text(cx, budget), pct_text(cx, r->corridor),
-		     money_text(cx, lower), money_text(cx, upper));
+		     what, remit__fmt_amount(cx, shadow), (unsigned long long)g->rows,
+		     remit__fmt_amount(cx, budget), remit__fmt_amount(cx, budget),
+		     remit__fmt_pct(cx, r->corridor), remit__fmt_amount(cx, lower),
+		     remit__fmt_amount(cx, upper));
 	if (g->unvalued)
 		REMIT__TRACE(cx, "  %llu covered rows have no %s: they add nothing",
 			     (unsigned long long)g->unvalued,
@@ -714,8 +679,8 @@ static void risk_line(const capitation *c, const remit__module *m, remit__ctx *c
 		return;
 	}
 	remit__num x = remit__num_mul(P, beyond, r->share);
-	REMIT__TRACE(cx, "  %s beyond the corridor × share %s = %s", money_text(cx, beyond),
-		     pct_text(cx, r->share), money_text(cx, x));
+	REMIT__TRACE(cx, "  %s beyond the corridor × share %s = %s", remit__fmt_amount(cx, beyond),
+		     remit__fmt_pct(cx, r->share), remit__fmt_amount(cx, x));
 	bool capped = false;
 	if (r->has_cap) {
 		remit__num lim = remit__num_mul(P, budget, r->cap);
@@ -726,8 +691,8 @@ static void risk_line(const capitation *c, const remit__module *m, remit__ctx *c
 			x = remit__num_neg(P, lim);
 			capped = true;
 		}
-		REMIT__TRACE(cx, "  cap %s × budget = %s: %s", pct_text(cx, r->cap),
-			     money_text(cx, lim), capped ? "limited" : "within");
+		REMIT__TRACE(cx, "  cap %s × budget = %s: %s", remit__fmt_pct(cx, r->cap),
+			     remit__fmt_amount(cx, lim), capped ? "limited" : "within");
 	}
 	char basis[sizeof cx->basis] = "", un[96] = "";
 	if (cx->detail) {
@@ -736,10 +701,11 @@ static void risk_line(const capitation *c, const remit__module *m, remit__ctx *c
 				 (unsigned long long)g->unvalued,
 				 r->against_cost ? "cost" : "shadow price");
 		snprintf(basis, sizeof basis, "%s %s (%s) vs budget %s ± %s: %s × %s%s%s%s", what,
-			 money_text(cx, shadow), r->against_cost ? "cost" : r->shadow->name,
-			 money_text(cx, budget), pct_text(cx, r->corridor), money_text(cx, beyond),
-			 pct_text(cx, r->share), capped ? ", limited to " : "",
-			 capped ? pct_text(cx, r->cap) : "", un);
+			 remit__fmt_amount(cx, shadow), r->against_cost ? "cost" : r->shadow->name,
+			 remit__fmt_amount(cx, budget), remit__fmt_pct(cx, r->corridor),
+			 remit__fmt_amount(cx, beyond), remit__fmt_pct(cx, r->share),
+			 capped ? ", limited to " : "",
+			 capped ? remit__fmt_pct(cx, r->cap) : "", un);
 	}
 	org_line(m, cx, "risk_share", REMIT_C_RISK_SHARE, g, remit__org_name(cx, s->holder_org), x,
 		 x, basis);
@@ -831,13 +797,14 @@ static bool cap_explain_person(const remit__module *m, remit__ctx *cx, remit__st
 		share = remit__num_mul(cx->pool, share, c->holder_mff);
 		if (c->prorate)
 			REMIT__TRACE(cx, "    share: %s × %s × %s × %lld/%lld × MFF %s = %s",
-				     money_text(cx, c->rate), remit__fmt(cx, w), remit__fmt(cx, need),
-				     (long long)days, (long long)s->w.year,
+				     remit__fmt_amount(cx, c->rate), remit__fmt(cx, w),
+				     remit__fmt(cx, need), (long long)days, (long long)s->w.year,
 				     remit__fmt(cx, c->holder_mff), remit__fmt(cx, share));
 		else
 			REMIT__TRACE(cx, "    share: %s × %s × %s × MFF %s = %s",
-				     money_text(cx, c->rate), remit__fmt(cx, w), remit__fmt(cx, need),
-				     remit__fmt(cx, c->holder_mff), remit__fmt(cx, days ? share : REMIT__NUM_ZERO));
+				     remit__fmt_amount(cx, c->rate), remit__fmt(cx, w),
+				     remit__fmt(cx, need), remit__fmt(cx, c->holder_mff),
+				     remit__fmt(cx, days ? share : REMIT__NUM_ZERO));
 		if (days) {
 			const group *gr = group_for(s, g->payer);
 			remit__num before,

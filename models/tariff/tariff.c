@@ -25,6 +25,7 @@
  * in a bitset.
  */
 #include "engine.h"
+#include "mff.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,10 +95,7 @@ typedef struct tariff {
 		const char **from, **to;
 		size_t n;
 	} fallback;
-	const remit__table *mff;
-	remit__num *mff_values; /* by table row */
-	bool has_mff_default;
-	remit__num mff_default;
+	remit__mff mff; /* of the provider */
 	podlist long_pods;
 	bool has_short;
 	podlist short_pods;
@@ -254,9 +252,8 @@ static bool cell_num(remit__loader *L, const remit__table *t, uint32_t r, int c,
 	if (rc < 0) {
 		remit__rules_error_at(L, (remit__mark){t->cells_file, line, col},
 				      "%s: %s: expected %s, got \"%s\"", ctx, t->columns[c],
-				      allow == REMIT__PARSE_DECIMAL  ? "a decimal amount"
-				      : allow == REMIT__PARSE_FACTOR ? "a percentage or a factor"
-								     : "a decimal or a fraction",
+				      allow == REMIT__PARSE_DECIMAL ? "a decimal amount"
+								    : "a percentage or a factor",
 				      s);
 		return false;
 	}
@@ -379,9 +376,9 @@ static bool parse_fallback(remit__loader *L, tariff *t, const yaml_node_t *n, co
 	return ok;
 }
 
-/* Values of a regime table's value column, typed once. */
+/* Amounts of a regime table's value column, typed once. */
 static remit__num *table_values(remit__loader *L, const remit__table *tb, const yaml_node_t *n,
-				const char *ctx, unsigned allow, bool positive)
+				const char *ctx)
 {
 	if (tb->value < 0) {
 		remit__rules_error(L, n, "%s: table '%s' has no value column (give it 'column:')",
@@ -391,43 +388,18 @@ static remit__num *table_values(remit__loader *L, const remit__table *tb, const 
 	remit__num *v = remit__alloc(remit__loader_arena(L), (tb->nrows + 1) * sizeof *v);
 	bool ok = true, present;
 	for (uint32_t r = 0; r < tb->nrows; r++) {
-		if (!cell_num(L, tb, r, tb->value, ctx, allow, &present, &v[r])) {
+		if (!cell_num(L, tb, r, tb->value, ctx, REMIT__PARSE_DECIMAL, &present, &v[r])) {
 			ok = false;
-			continue;
-		}
-		unsigned long line, col;
-		remit__table_pos(tb, r, (uint32_t)tb->value, &line, &col);
-		if (!present || (positive && remit__num_sign(v[r]) <= 0)) {
+		} else if (!present) {
+			unsigned long line, col;
+			remit__table_pos(tb, r, (uint32_t)tb->value, &line, &col);
 			remit__rules_error_at(L, (remit__mark){tb->cells_file, line, col},
-					      "%s: %s: expected %s", ctx, tb->columns[tb->value],
-					      positive ? "a value > 0" : "a value");
+					      "%s: %s: expected a value", ctx,
+					      tb->columns[tb->value]);
 			ok = false;
 		}
 	}
 	return ok ? v : NULL;
-}
-
-static bool parse_mff(remit__loader *L, tariff *t, const yaml_node_t *n, const char *ctx)
-{
-	static const remit__key keys[] = {{"table", true}, {"default", false}, {NULL, false}};
-	if (!remit__cfg_keys(L, n, keys, ctx))
-		return false;
-	t->mff = remit__cfg_table_ref(L, remit__cfg_get(L, n, "table"), sub(L, ctx, "table"));
-	if (!t->mff)
-		return false;
-	t->mff_values = table_values(L, t->mff, n, ctx,
-				     REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL, true);
-	yaml_node_t *d = remit__cfg_get(L, n, "default");
-	if (d) {
-		t->has_mff_default = remit__cfg_num(L, d, sub(L, ctx, "default"),
-						    REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL,
-						    &t->mff_default);
-		if (t->has_mff_default && remit__num_sign(t->mff_default) <= 0) {
-			remit__rules_error(L, d, "%s.default: expected a factor > 0", ctx);
-			return false;
-		}
-	}
-	return t->mff_values != NULL;
 }
 
 static bool parse_short_stay(remit__loader *L, tariff *t, const yaml_node_t *n, const char *ctx)
@@ -586,8 +558,7 @@ static bool parse_marginal(remit__loader *L, tariff *t, const yaml_node_t *n, co
 		return false;
 	t->baseline = remit__cfg_table_ref(L, remit__cfg_get(L, b, "table"), sub(L, bctx, "table"));
 	if (t->baseline)
-		t->baseline_values =
-			table_values(L, t->baseline, b, bctx, REMIT__PARSE_DECIMAL, false);
+		t->baseline_values = table_values(L, t->baseline, b, bctx);
 	t->has_marginal = ok && t->baseline_values;
 	return t->has_marginal;
 }
@@ -659,7 +630,8 @@ static remit__module *tariff_parse(remit__loader *L, const yaml_node_t *map)
 	if ((n = remit__cfg_get(L, map, "pod_fallback")))
 		ok &= parse_fallback(L, t, n, "tariff.pod_fallback");
 	if ((n = remit__cfg_get(L, map, "mff")))
-		ok &= parse_mff(L, t, n, "tariff.mff");
+		ok &= remit__mff_parse(L, n, "tariff.mff", &(remit__mff_opts){.typed_cells = true},
+				       &t->mff);
 	if ((n = remit__cfg_get(L, map, "long_stay"))) {
 		static const remit__key keys[] = {{"pods", true}, {NULL, false}};
 		ok &= remit__cfg_keys(L, n, keys, "tariff.long_stay") &&
@@ -948,25 +920,6 @@ static void basis(calc *c, const char *fmt, ...)
 		c->blen += (size_t)n < cap - c->blen ? (size_t)n : cap - c->blen - 1;
 }
 
-/* An amount as published: at the regime's scale when that is exact. */
-static const char *amount_text(remit__ctx *cx, remit__num v)
-{
-	remit__num r = remit__num_round(cx->pool, v, cx->regime->scale, REMIT__HALF_EVEN);
-	return remit__num_cmp(r, v) == 0 && cx->regime->scale >= 0 ? remit__fmt_money(cx, v)
-								   : remit__fmt(cx, v);
-}
-
-/* A rate as a percentage: 0.25 → "25%". */
-static const char *pct_text(remit__ctx *cx, remit__num rate)
-{
-	remit__num p = remit__num_mul(cx->pool, rate, remit__num_int(100));
-	char *b = cx->fmt[cx->fmt_next++ % 8];
-	size_t n = remit__num_format_exact(p, b, REMIT__NUM_BUF - 2);
-	b[n] = '%';
-	b[n + 1] = '\0';
-	return b;
-}
-
 static inline void add_comp(calc *c, remit_component k, remit__num delta)
 {
 	if (c->comps)
@@ -1016,19 +969,19 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 	if (short_stay && p->has_ss_price) {
 		REMIT__TRACE(cx, "  short stay (los %lld ≤ %lld): published short-stay price %s "
 				 "replaces %s",
-			     (long long)los, (long long)t->short_max_los, amount_text(cx, p->ss_price),
-			     amount_text(cx, c->v));
+			     (long long)los, (long long)t->short_max_los,
+			     remit__fmt_amount(cx, p->ss_price), remit__fmt_amount(cx, c->v));
 		add_comp(c, REMIT_C_SHORT_STAY, remit__num_sub(cx->pool, p->ss_price, c->v));
-		BASIS(c, " short stay %s", amount_text(cx, p->ss_price));
+		BASIS(c, " short stay %s", remit__fmt_amount(cx, p->ss_price));
 		return;
 	}
 	if (short_stay && p->has_ss_rate) {
 		remit__num cut = remit__num_neg(cx->pool, remit__num_mul(cx->pool, c->v, p->ss_rate));
 		REMIT__TRACE(cx, "  short stay (los %lld ≤ %lld): − %s × %s = %s", (long long)los,
-			     (long long)t->short_max_los, pct_text(cx, p->ss_rate),
+			     (long long)t->short_max_los, remit__fmt_pct(cx, p->ss_rate),
 			     remit__fmt(cx, c->v), remit__fmt(cx, cut));
 		add_comp(c, REMIT_C_SHORT_STAY, cut);
-		BASIS(c, " −%s short stay", pct_text(cx, p->ss_rate));
+		BASIS(c, " −%s short stay", remit__fmt_pct(cx, p->ss_rate));
 		return;
 	}
 	if (short_stay)
@@ -1049,10 +1002,11 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 	remit__num add = remit__num_mul(cx->pool, remit__num_int(days), p->excess_day);
 	REMIT__TRACE(cx, "  long stay: max(0, los %lld − trim %lld) = %lld days × %s = %s",
 		     (long long)los, (long long)p->trim, (long long)days,
-		     amount_text(cx, p->excess_day), remit__fmt(cx, add));
+		     remit__fmt_amount(cx, p->excess_day), remit__fmt(cx, add));
 	if (days > 0) {
 		add_comp(c, REMIT_C_LONG_STAY, add);
-		BASIS(c, " + %lld×%s long stay", (long long)days, amount_text(cx, p->excess_day));
+		BASIS(c, " + %lld×%s long stay", (long long)days,
+		      remit__fmt_amount(cx, p->excess_day));
 	}
 }
 
@@ -1064,17 +1018,17 @@ static void apply_topups(calc *c, const remit__row *row)
 		const rule *r = &c->t->topups[i];
 		bool hit = remit__pred_eval(r->when, row, cx->attr_map);
 		REMIT__TRACE(cx, "  top-up %s (%s): %s", r->name, remit__pred_source(r->when),
-			     hit ? pct_text(cx, r->value) : "no");
+			     hit ? remit__fmt_pct(cx, r->value) : "no");
 		if (hit)
 			rate = remit__num_add(cx->pool, rate, r->value);
 	}
 	if (remit__num_sign(rate) == 0)
 		return;
 	remit__num add = remit__num_mul(cx->pool, c->v, rate);
-	REMIT__TRACE(cx, "  top-ups: %s × %s = %s", remit__fmt(cx, c->v), pct_text(cx, rate),
+	REMIT__TRACE(cx, "  top-ups: %s × %s = %s", remit__fmt(cx, c->v), remit__fmt_pct(cx, rate),
 		     remit__fmt(cx, add));
 	add_comp(c, REMIT_C_TOPUPS, add);
-	BASIS(c, "; +%s top-ups", pct_text(cx, rate));
+	BASIS(c, "; +%s top-ups", remit__fmt_pct(cx, rate));
 }
 
 static void apply_uplifts(calc *c, const remit__row *row)
@@ -1084,10 +1038,10 @@ static void apply_uplifts(calc *c, const remit__row *row)
 		const rule *r = &c->t->uplifts[i];
 		bool hit = remit__pred_eval(r->when, row, cx->attr_map);
 		REMIT__TRACE(cx, "  uplift %s (%s): %s", r->name, remit__pred_source(r->when),
-			     hit ? amount_text(cx, r->value) : "no");
+			     hit ? remit__fmt_amount(cx, r->value) : "no");
 		if (hit) {
 			add_comp(c, REMIT_C_UPLIFTS, r->value);
-			BASIS(c, "; + %s %s", amount_text(cx, r->value), r->name);
+			BASIS(c, "; + %s %s", remit__fmt_amount(cx, r->value), r->name);
 		}
 	}
 	for (size_t i = 0; i < c->t->naddons; i++) {
@@ -1099,25 +1053,12 @@ static void apply_uplifts(calc *c, const remit__row *row)
 			if (id == UINT32_MAX)
 				continue;
 			REMIT__TRACE(cx, "  add-on %s: %.*s + %s", a->name, (int)code.n, code.p,
-				     amount_text(cx, a->prices[id]));
+				     remit__fmt_amount(cx, a->prices[id]));
 			add_comp(c, REMIT_C_ADDONS, a->prices[id]);
-			BASIS(c, "; + %s %s %.*s", amount_text(cx, a->prices[id]), a->name,
+			BASIS(c, "; + %s %s %.*s", remit__fmt_amount(cx, a->prices[id]), a->name,
 			      (int)code.n, code.p);
 		}
 	}
-}
-
-/* The provider's market forces factor; false if there is none to apply
- * and no default (the row is then unpriced). */
-static bool mff_of(const tariff *t, remit__str provider, remit__num *f, bool *defaulted)
-{
-	int64_t r = remit__table_find(t->mff, provider.p, provider.n);
-	*defaulted = r < 0;
-	if (r >= 0)
-		*f = t->mff_values[r];
-	else if (t->has_mff_default)
-		*f = t->mff_default;
-	return r >= 0 || t->has_mff_default;
 }
 
 /* The line of a row.  Without comps the components are not worked out
@@ -1149,10 +1090,10 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 				       (int)f[REMIT__A_POD].s.n, f[REMIT__A_POD].s.p);
 	remit__num mff = REMIT__NUM_ONE;
 	bool mff_defaulted = false;
-	if (t->mff && !mff_of(t, f[REMIT__A_PROVIDER].s, &mff, &mff_defaulted))
+	remit__str prov = f[REMIT__A_PROVIDER].s;
+	if (t->mff.table && !remit__mff_of(&t->mff, prov.p, prov.n, &mff, &mff_defaulted))
 		return remit__unpriced(cx, "no market forces factor for provider %.*s in table %s",
-				       (int)f[REMIT__A_PROVIDER].s.n, f[REMIT__A_PROVIDER].s.p,
-				       t->mff->name);
+				       (int)prov.n, prov.p, t->mff.table->name);
 
 	if (comps)
 		line_zero(line); /* components zero: REMIT__NUM_ZERO is all zero bits */
@@ -1164,8 +1105,9 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 	add_comp(&c, REMIT_C_BASE, p->price);
 	REMIT__TRACE(cx, "  base price: code %.*s pod %.*s%s → %s (%s)", (int)code.n, code.p,
 		     (int)pod.n, pod.p, pod.p == f[REMIT__A_POD].s.p ? "" : " (pod_fallback)",
-		     amount_text(cx, p->price), p->where);
-	BASIS(&c, "%.*s %.*s %s", (int)code.n, code.p, (int)pod.n, pod.p, amount_text(cx, p->price));
+		     remit__fmt_amount(cx, p->price), p->where);
+	BASIS(&c, "%.*s %.*s %s", (int)code.n, code.p, (int)pod.n, pod.p,
+	      remit__fmt_amount(cx, p->price));
 	round_after(&c, STEP_BASE);
 	apply_stay(&c, p, row);
 	round_after(&c, STEP_STAY);
@@ -1173,7 +1115,7 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 	round_after(&c, STEP_TOPUPS);
 	apply_uplifts(&c, row);
 	round_after(&c, STEP_UPLIFTS);
-	if (t->mff) {
+	if (t->mff.table) {
 		remit__num before = c.v;
 		times(&c, REMIT_C_MARKET_FORCES, mff);
 		REMIT__TRACE(cx, "  market forces: %s × %s%s = %s", remit__fmt(cx, before),
@@ -1197,8 +1139,8 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 		REMIT__TRACE(cx, "  readmission within %lld days of a discharge from the same "
 				 "provider: %s × %s = %s",
 			     (long long)t->readmit_within, remit__fmt(cx, before),
-			     pct_text(cx, t->readmit_pay), remit__fmt(cx, c.v));
-		BASIS(&c, "; readmission ×%s", pct_text(cx, t->readmit_pay));
+			     remit__fmt_pct(cx, t->readmit_pay), remit__fmt(cx, c.v));
+		BASIS(&c, "; readmission ×%s", remit__fmt_pct(cx, t->readmit_pay));
 	}
 	remit__num exact = c.v, amount = remit__round_line(cx, exact);
 	REMIT__TRACE(cx, "  exact %s → %s (scale %d, %s)", remit__fmt(cx, exact),
@@ -1288,7 +1230,7 @@ static remit__num marginal_of(remit__ctx *cx, const tariff *t, const pair_total 
 	remit__num mine = remit__sum_get(&p->marginal, scale, cx->pool);
 	remit__num share = remit__num_div(cx->pool, mine, value);
 	snprintf(text, cap, "value %s above baseline %s paid at %s", remit__fmt_money(cx, value),
-		 remit__fmt_money(cx, baseline), pct_text(cx, t->marginal_rate));
+		 remit__fmt_money(cx, baseline), remit__fmt_pct(cx, t->marginal_rate));
 	return remit__num_mul(cx->pool, cut, share);
 }
 
@@ -1325,7 +1267,8 @@ static void tariff_finish(const remit__module *m, remit__ctx *cx)
 				}
 			}
 			if (t->has_quality) {
-				snprintf(text, sizeof text, "%s of %s", pct_text(cx, t->quality_rate),
+				snprintf(text, sizeof text, "%s of %s",
+					 remit__fmt_pct(cx, t->quality_rate),
 					 remit__fmt_money(cx, total));
 				org_line(cx, m, &s->names, p, "quality", REMIT_C_QUALITY,
 					 remit__num_mul(cx->pool, total, t->quality_rate), text);

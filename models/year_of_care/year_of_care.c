@@ -84,7 +84,7 @@ typedef struct yoc {
 	const char *holder; /* fixed holder, or NULL */
 	const remit__table *holders;
 	bool prorate;
-	remit__bmff mff;
+	remit__mff mff;
 	remit__subcontract sc;
 } yoc;
 
@@ -104,8 +104,7 @@ typedef struct ystate {
 	uint32_t fixed_org;
 	remit__strtab bad_tiers;
 	remit__window w;
-	uint64_t hit_row; /* the row claims() last accepted, +1 */
-	uint32_t hit;
+	remit__hit hit; /* the row claims() last accepted */
 	uint32_t *scratch; /* a person's periods, for finish */
 	size_t nscratch;
 	bool shared; /* a part's state (run_fork): everything but hit is the run's */
@@ -259,11 +258,12 @@ static bool check_holder_mff(remit__loader *L, const yoc *y, const yaml_node_t *
 	if (!y->mff.table)
 		return true;
 	if (y->holder)
-		return remit__bmff_check(L, &y->mff, n, "year_of_care.mff", y->holder);
+		return remit__mff_check(L, &y->mff, n, "year_of_care.mff", y->holder);
 	bool ok = true;
 	for (uint32_t r = 0; r < y->holders->nrows && ok; r++)
-		ok = remit__bmff_check(L, &y->mff, n, "year_of_care.mff",
-				       remit__table_cell(y->holders, r, (uint32_t)y->holders->value));
+		ok = remit__mff_check(
+			L, &y->mff, n, "year_of_care.mff",
+			remit__table_cell(y->holders, r, (uint32_t)y->holders->value));
 	return ok;
 }
 
@@ -282,7 +282,7 @@ static remit__module *yoc_parse(remit__loader *L, const yaml_node_t *map)
 	if ((n = remit__cfg_get(L, map, "prorate")))
 		ok &= remit__budget_prorate(L, n, "year_of_care.prorate", &y->prorate);
 	if ((n = remit__cfg_get(L, map, "mff"))) {
-		bool mff_ok = remit__bmff_parse(L, n, "year_of_care.mff", NULL, &y->mff);
+		bool mff_ok = remit__mff_parse(L, n, "year_of_care.mff", NULL, &y->mff);
 		ok &= mff_ok && holder_ok && check_holder_mff(L, y, n);
 	}
 	if ((n = remit__cfg_get(L, map, "subcontract")))
@@ -345,8 +345,7 @@ static void *yoc_run_fork(const remit__module *m, remit__ctx *cx, void *state)
 	(void)m;
 	(void)cx;
 	*k = *(const ystate *)state;
-	k->hit_row = 0;
-	k->hit = 0;
+	k->hit = (remit__hit){0, 0};
 	k->scratch = NULL;
 	k->nscratch = 0;
 	k->shared = true;
@@ -449,19 +448,7 @@ static bool yoc_claims(const remit__module *m, remit__ctx *cx, const remit__row 
 {
 	const yoc *y = (const yoc *)m;
 	ystate *s = remit__state(cx, m);
-	if (!remit__pred_eval(y->covers, row, cx->attr_map))
-		return false;
-	const remit__val *start = &row->f[REMIT__A_START];
-	uint32_t i = remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s, start->i);
-	if (i == REMIT__NONE) {
-		REMIT__TRACE(cx, "module %s: patient %.*s is not in its cohort on %.*s", m->name,
-			     (int)row->f[REMIT__A_PATIENT].s.n, row->f[REMIT__A_PATIENT].s.p,
-			     (int)start->s.n, start->s.p);
-		return false;
-	}
-	s->hit = i;
-	s->hit_row = row->ordinal + 1;
-	return true;
+	return remit__budget_claims(m, cx, row, y->covers, &s->regs, "cohort", &s->hit);
 }
 
 static bool yoc_member(const remit__module *m, remit__ctx *cx, const remit__row *row)
@@ -475,10 +462,7 @@ static remit__outcome yoc_price(const remit__module *m, remit__ctx *cx, const re
 {
 	const yoc *y = (const yoc *)m;
 	ystate *s = remit__state(cx, m);
-	uint32_t i = s->hit_row == row->ordinal + 1
-			     ? s->hit
-			     : remit__regs_at(&s->regs, cx, row->f[REMIT__A_PATIENT].s,
-					      row->f[REMIT__A_START].i);
+	uint32_t i = remit__budget_claimed(&s->regs, cx, row, &s->hit);
 	const remit__reg *g = &s->regs.v[i];
 	remit__str pat = patient_of(cx, g);
 	REMIT__TRACE(cx, "  person %.*s registered %s at %s (population line %u): in the cohort",
@@ -559,7 +543,7 @@ static void pay(const yoc *y, const remit__module *m, remit__ctx *cx, ystate *s,
 	}
 	remit__num mff = REMIT__NUM_ONE, exact = base;
 	if (y->mff.table) {
-		remit__bmff_of(&y->mff, holder.p, holder.n, &mff); /* checked at load */
+		remit__mff_of(&y->mff, holder.p, holder.n, &mff, NULL); /* checked at load */
 		exact = remit__num_mul(cx->pool, base, mff);
 		REMIT__TRACE(cx, "    market forces: %s × %s (holder %.*s) = %s", remit__fmt(cx, base),
 			     remit__fmt(cx, mff), (int)holder.n, holder.p, remit__fmt(cx, exact));
