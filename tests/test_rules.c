@@ -372,10 +372,11 @@ Test(tariff, mff_default_zero)
 
 /* Regression test for a fixed bug (then models/tariff/tariff.c, cell_num;
  * now lib/mff.c): an MFF table value is parsed as a decimal or a fraction
- * (REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL), but the message says "expected a percentage or a factor" (any `allow`
- * other than DECIMAL gets that text), so "118%" is rejected with a
- * message saying a percentage is expected.  It should say what
- * remit__cfg_num says for the same flags ("a decimal or a fraction"). */
+ * (REMIT__PARSE_DECIMAL | REMIT__PARSE_RATIONAL), but the message said
+ * "expected a percentage or a factor" (any `allow` other than DECIMAL got
+ * that text), so "118%" was rejected with a message saying a percentage
+ * is expected.  It says what remit__cfg_num says for the same flags ("a
+ * decimal or a fraction"). */
 Test(tariff, mff_table_percentage)
 {
 	expect_errors(R "mff_pct.yaml", R "mff_pct.csv:3:5: tariff.mff: mff: expected a decimal or "
