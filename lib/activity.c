@@ -42,13 +42,15 @@
  * is numeric order for plain numbers and byte order for ids of one width)
  * is new, and needs no slot.  The rows that brought a new greatest id
  * ("record rows") have ids that ascend with their ordinals, so whether an
- * id is among them is a binary search over the samples, reading ids
- * again.  Only ids met out of order take a slot (and their ordinals are
+ * id is among them is a binary search over the blocks of rows between
+ * samples, on the first 8 bytes and the length of each block's first
+ * record row's id (kept in memory), then a look at one block, reading its
+ * ids again.  Only ids met out of order take a slot (and their ordinals are
  * listed, sorted, in odd[]).  Whether a row raised the greatest id is
  * usually known without reading it again: the cursor that read it marks
  * each id above the previous one it read (recnote.up).  A sorted file of
- * any size then holds only the samples and the duplicate flags: about 0.6
- * byte per row.  Once more than 1 row in 256 (past the first 1024) has come
+ * any size then holds only the samples, their keys and the duplicate
+ * flags: about 0.9 byte per row.  Once more than 1 row in 256 (past the first 1024) has come
  * out of order, the set leaves ascending mode for good: every id seen so
  * far gets its slot (reread_grow) and the set goes on as above.
  */
@@ -108,6 +110,8 @@ struct idset {
 	struct dupe *dupes; /* open addressing by ordinal */
 	uint64_t dupmask, ndupes;
 	struct sample *samples; /* REREAD: rows 0, 32, 64, ... */
+	uint64_t *heads;        /* ascending: of each block's first record row (below) */
+	uint8_t *hlens;         /* its id's length; 0: the block has none yet */
 	uint64_t nsamples, capsamples;
 	remit__csv *again;      /* REREAD: reads ids again */
 	/* ascending mode (REREAD): see the top of the file */
@@ -404,6 +408,8 @@ static void idset_free(struct idset *s)
 	free(s->dupbits);
 	free(s->dupes);
 	free(s->samples);
+	free(s->heads);
+	free(s->hlens);
 	free(s->odd);
 	free(s->marks);
 	remit__csv_close(s->again);
@@ -508,6 +514,29 @@ static int id_cmp(remit__str a, remit__str b)
 	return memcmp(a.p, b.p, a.n);
 }
 
+/* An id's first 8 bytes, big-endian and zero-padded: for ids of one
+ * length, heads in integer order are ids in id order, as far as they go. */
+static uint64_t id_head(remit__str id)
+{
+	unsigned char b[8] = {0};
+	memcpy(b, id.p, id.n < 8 ? id.n : 8);
+	uint64_t h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | b[i];
+	return h;
+}
+
+/* Row `ordinal` (head and length of its id) raised the greatest id: the
+ * first such row of its block keys the block. */
+static void key_block(struct idset *s, uint64_t ordinal, uint64_t head, uint32_t idlen)
+{
+	uint64_t j = ordinal / SAMPLE_EVERY;
+	if (!s->hlens[j]) {
+		s->heads[j] = head;
+		s->hlens[j] = (uint8_t)idlen;
+	}
+}
+
 static bool is_odd(const struct idset *s, uint64_t ordinal)
 {
 	size_t lo = 0, hi = s->nodd;
@@ -560,12 +589,15 @@ static int block_key(remit__reader *r, uint64_t j, uint64_t limit, char *key, re
 	return rc;
 }
 
-/* Is id that of a record row before row `limit`?  *first: that row's line.
- * Record rows' ids ascend: find the last block whose first record row's id
- * is at most id (blocks without one are skipped), then look in it. */
-static int records_find(remit__reader *r, remit__str id, uint64_t limit, bool *dup,
-			uint64_t *first, remit_error *err)
+/* Is id (head: its id_head) that of a record row before row `limit`?
+ * *first: that row's line.  Record rows' ids ascend: find the last block
+ * whose key (its first record row's id) is at most id, by the keys in
+ * memory (blocks without one are skipped; the id is read again only where
+ * length and first 8 bytes agree), then look in that block. */
+static int records_find(remit__reader *r, remit__str id, uint64_t head, uint64_t limit,
+			bool *dup, uint64_t *first, remit_error *err)
 {
+	const struct idset *s = &r->ids;
 	uint64_t nblocks = (limit + SAMPLE_EVERY - 1) / SAMPLE_EVERY, lo = 0, hi = nblocks;
 	uint64_t best = UINT64_MAX;
 	char key[TEXT_MAX];
@@ -575,21 +607,27 @@ static int records_find(remit__reader *r, remit__str id, uint64_t limit, bool *d
 	*dup = false;
 	while (lo < hi) { /* blocks [lo, hi) are undecided */
 		uint64_t mid = lo + (hi - lo) / 2, m = mid;
-		for (found = false; m < hi && !found; m++) {
-			int rc = block_key(r, m, limit, key, &k, &line, &found, err);
-			if (rc < 0)
-				return rc;
-		}
-		if (!found) {
+		while (m < hi && !s->hlens[m])
+			m++;
+		if (m == hi) {
 			hi = mid;
 			continue;
 		}
-		m--;
-		int c = id_cmp(k, id);
-		if (c == 0) {
-			*dup = true;
-			*first = line;
-			return 0;
+		int c = s->hlens[m] != id.n ? (s->hlens[m] < id.n ? -1 : 1)
+		      : s->heads[m] != head  ? (s->heads[m] < head ? -1 : 1)
+					     : 0;
+		if (c == 0) { /* the keys agree as far as they are kept */
+			int rc = block_key(r, m, limit, key, &k, &line, &found, err);
+			if (rc < 0)
+				return rc;
+			if (!found)
+				return changed(r, err);
+			c = id_cmp(k, id);
+			if (c == 0) {
+				*dup = true;
+				*first = line;
+				return 0;
+			}
 		}
 		if (c < 0) {
 			best = m;
@@ -600,7 +638,7 @@ static int records_find(remit__reader *r, remit__str id, uint64_t limit, bool *d
 	}
 	if (best == UINT64_MAX)
 		return 0;
-	const struct sample *sm = &r->ids.samples[best];
+	const struct sample *sm = &s->samples[best];
 	remit__csv *a = r->ids.again;
 	remit__csv_record rec;
 	int rc = remit__csv_seek(a, sm->offset, UINT64_MAX, true, sm->line, err);
@@ -647,8 +685,8 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
  * remembered (see first_pass).  up: the row's cursor found its id above
  * the previous remembered id. */
 static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
-			  const remit__str *id, uint64_t h, uint32_t idlen, bool up, bool *dup,
-			  uint64_t *first, remit_error *err)
+			  const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head,
+			  bool *dup, uint64_t *first, remit_error *err)
 {
 	struct idset *s = &r->ids;
 	bool after_max = s->have_max && s->last_ordinal == s->max_ordinal;
@@ -656,6 +694,7 @@ static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, u
 	if (!s->have_max || (up && after_max)) { /* the common case: no reading */
 		s->have_max = true;
 		s->max_ordinal = ordinal;
+		key_block(s, ordinal, head, idlen);
 		return 0;
 	}
 	char mine[TEXT_MAX];
@@ -678,6 +717,7 @@ static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, u
 	int c = id_cmp(cur, max);
 	if (c > 0) {
 		s->max_ordinal = ordinal;
+		key_block(s, ordinal, head, idlen);
 		return 0;
 	}
 	uint64_t at = 0;
@@ -690,7 +730,7 @@ static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, u
 		if (rc == 0)
 			rc = slots_find(r, offset, line, &cur, NULL, h, idlen, &at, dup, first, err);
 		if (rc == 0 && !*dup)
-			rc = records_find(r, cur, ordinal, dup, first, err);
+			rc = records_find(r, cur, head, ordinal, dup, first, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -715,7 +755,11 @@ static int leave_ascending(remit__reader *r, uint64_t ordinal, uint64_t offset, 
 	struct idset *s = &r->ids;
 	s->ascending = false;
 	free(s->odd);
+	free(s->heads);
+	free(s->hlens);
 	s->odd = NULL;
+	s->heads = NULL;
+	s->hlens = NULL;
 	s->nodd = s->capodd = 0;
 	uint64_t done = s->done;
 	s->done = ordinal;
@@ -779,12 +823,13 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
 
 /* The first pass meets row `ordinal` (its offset and line): keep samples
  * and marks and, when the row's id is remembered (idlen > 0, hash h, the
- * bytes in *id or, if id is NULL, to be read again; up as recnote.up),
+ * bytes in *id or, if id is NULL, to be read again; up and head as in
+ * remit__recnote),
  * decide whether it is a duplicate (*first: the line of its id's first
  * row). */
 static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
-		      const remit__str *id, uint64_t h, uint32_t idlen, bool up, bool *dup,
-		      uint64_t *first, remit_error *err)
+		      const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head,
+		      bool *dup, uint64_t *first, remit_error *err)
 {
 	struct idset *s = &r->ids;
 	*dup = false;
@@ -792,7 +837,13 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 		if (s->nsamples == s->capsamples) {
 			s->capsamples = s->capsamples ? s->capsamples * 2 : 1024;
 			s->samples = remit__xrealloc(s->samples, s->capsamples * sizeof *s->samples);
+			if (s->ascending) {
+				s->heads = remit__xrealloc(s->heads, s->capsamples * sizeof *s->heads);
+				s->hlens = remit__xrealloc(s->hlens, s->capsamples);
+			}
 		}
+		if (s->ascending)
+			s->hlens[s->nsamples] = 0;
 		s->samples[s->nsamples++] = (struct sample){offset, line};
 	}
 	if (offset >= s->next_mark) {
@@ -812,7 +863,8 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 			return rc;
 	}
 	if (s->ascending)
-		return ascending_pass(r, ordinal, offset, line, id, h, idlen, up, dup, first, err);
+		return ascending_pass(r, ordinal, offset, line, id, h, idlen, up, head, dup, first,
+				      err);
 	if (s->n + 1 > s->limit) {
 		if (s->mode == IDS_COPY) {
 			copy_grow(s);
@@ -854,7 +906,7 @@ int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size
 		uint64_t first;
 		const remit__recnote *k = &notes[i];
 		int rc = first_pass(r, ordinal0 + i, k->offset, (uint64_t)((int64_t)k->line + line_shift),
-				    NULL, k->hash, k->idlen, k->up, &dup, &first, err);
+				    NULL, k->hash, k->idlen, k->up, k->head, &dup, &first, err);
 		if (rc < 0)
 			return rc;
 		dups += dup;
@@ -886,6 +938,7 @@ size_t remit__reader_id_bytes(const remit__reader *r)
 	return s->cap * sizeof *s->slots + s->capcopy + s->dupwords * 8 +
 	       (s->dupes ? (s->dupmask + 1) * sizeof *s->dupes : 0) +
 	       s->capsamples * sizeof *s->samples + s->capodd * sizeof *s->odd +
+	       (s->heads ? s->capsamples * (sizeof *s->heads + 1) : 0) +
 	       s->capmarks * sizeof *s->marks;
 }
 
@@ -1382,20 +1435,22 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 	if (c == &r->seq && r->activity && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
 		prefetch_next(r);
 	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false, up = false;
+	uint64_t head = 0;
 	if (r->activity && idlen) { /* is the id above the previous one? */
 		remit__str id = c->vals[REMIT__A_ID].s;
 		up = c->prev_len && id_cmp(id, (remit__str){c->prev_id, c->prev_len}) > 0;
 		memcpy(c->prev_id, id.p, id.n);
 		c->prev_len = id.n;
+		head = id_head(id);
 	}
 	if (r->activity) {
 		if (c->speculative) {
 			if (note)
-				*note = (remit__recnote){rec.offset, rec.line, h, idlen, up};
+				*note = (remit__recnote){rec.offset, rec.line, h, idlen, up, head};
 		} else if (c == &r->seq && ordinal >= r->ids.done) {
 			remit__str id = c->vals[REMIT__A_ID].s;
-			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, up, &dup,
-					&first, err);
+			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, up, head,
+					&dup, &first, err);
 			if (rc < 0)
 				return rc;
 		} else if (idlen) {

@@ -97,6 +97,7 @@ typedef struct remit__recnote {
 	uint64_t hash;   /* of the id, when idlen > 0 */
 	uint32_t idlen;  /* 0: the id is not remembered (a malformed row, an empty or long id) */
 	bool up;         /* the id is above the part's previous remembered id (id order) */
+	uint64_t head;   /* the id's first 8 bytes, big-endian, zero-padded (id order) */
 } remit__recnote;
 
 /* Record boundaries about REMIT__MARK_BYTES apart, found by the first pass:

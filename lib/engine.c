@@ -1343,10 +1343,7 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	run->cx.components = run->cx.detail;
 	bool found = false;
 	int threads = threads_of(opt);
-	/* One thread prices by parts too, unless rows are delivered one by one
-	 * (parts buffer their events: on one thread that is only a copy). */
-	bool per_row = opt && (opt->on_line || opt->on_reject || opt->on_unpriced);
-	if (rc == 0 && !only_id && !trace && (threads > 1 || !per_row) && parallel_ok(r, rd))
+	if (rc == 0 && !only_id && !trace && threads > 1 && parallel_ok(r, rd))
 		rc = parallel_pass(run, rd, attr_map, threads, err);
 	else if (rc == 0)
 		rc = main_pass(run, rd, attr_map, only_id, &found, err);

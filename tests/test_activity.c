@@ -682,6 +682,107 @@ Test(activity, ids_in_no_order)
 	free(text);
 }
 
+/* The id set against a plain reference, over random files: ids in order
+ * with a few out of order, ids in no order, runs of each, duplicates of
+ * every kind of earlier row, rows whose id is not remembered (a wrong field
+ * count).  Each row must be a reject naming the first row of its id
+ * exactly when an earlier remembered row has that id. */
+static uint64_t rnd_state;
+
+static uint32_t rnd_below(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+static char (*ref_ids)[24];
+
+static int by_id_then_row(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b, c = strcmp(ref_ids[x], ref_ids[y]);
+	return c ? c : (x > y) - (x < y);
+}
+
+Test(activity, id_set_against_a_reference)
+{
+	enum { ROWS = 6000, FILES = 24 };
+	char(*ids)[24] = malloc(ROWS * sizeof *ids);
+	bool *kept = malloc(ROWS * sizeof *kept);
+	int *first = malloc(ROWS * sizeof *first), *order = malloc(ROWS * sizeof *order);
+	char *text = malloc((size_t)ROWS * 64 + 64);
+	for (int file = 0; file < FILES; file++) {
+		rnd_state = 0x9e3779b97f4a7c15ull * (uint64_t)(file + 1);
+		uint32_t disorder = (uint32_t[]){0, 1, 5, 30, 200, 1000}[file % 6]; /* per 1000 */
+		uint32_t again = (uint32_t[]){0, 2, 20, 100}[file / 6];              /* per 1000 */
+		size_t n = (size_t)sprintf(text, HDR "\n");
+		uint64_t next = 1 + rnd_below(1000);
+		for (int i = 0; i < ROWS; i++) {
+			if (i > 0 && rnd_below(1000) < again) { /* an earlier id again */
+				strcpy(ids[i], ids[rnd_below((uint32_t)i)]);
+			} else if (rnd_below(1000) < disorder) { /* anything, often below */
+				snprintf(ids[i], sizeof ids[i], "%s%llu", rnd_below(4) ? "" : "x",
+					 (unsigned long long)rnd_below((uint32_t)next + 10));
+			} else { /* ascending, with gaps */
+				next += 1 + rnd_below(3);
+				snprintf(ids[i], sizeof ids[i], "%llu", (unsigned long long)next);
+			}
+			kept[i] = rnd_below(50) != 0;
+			n += (size_t)sprintf(text + n, kept[i] ? "%s,p,v,c,EL,H,2024-04-01\n" : "%s,p,v\n",
+					     ids[i]);
+		}
+		/* the reference: rows sorted by id then position; each row's first
+		 * is the first remembered row of its id before it */
+		for (int i = 0; i < ROWS; i++)
+			order[i] = i;
+		ref_ids = ids;
+		qsort(order, ROWS, sizeof *order, by_id_then_row);
+		for (int k = 0, head = -1; k < ROWS; k++) {
+			int i = order[k];
+			if (k == 0 || strcmp(ids[order[k - 1]], ids[i]) != 0)
+				head = -1;
+			first[i] = head;
+			if (head < 0 && kept[i])
+				head = i;
+		}
+		remit__reader *r = open_a(text);
+		for (int pass = 0; pass < 2; pass++) { /* the second after a rewind */
+			remit_error err = {0};
+			if (pass)
+				cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+			for (int i = 0; i < ROWS; i++) {
+				remit__row row;
+				remit__reject rej = {0};
+				int rc = remit__reader_next(r, pool, &row, &rej, &err);
+				char want[64];
+				if (!kept[i]) {
+					cr_assert_eq(rc, REMIT__READ_REJECT, "file %d row %d", file, i);
+					continue;
+				}
+				if (first[i] < 0) {
+					cr_assert_eq(rc, REMIT__READ_ROW, "file %d row %d (%s): %s", file,
+						     i, ids[i], rej.reason);
+					continue;
+				}
+				snprintf(want, sizeof want, "id: duplicate of the row on line %d",
+					 first[i] + 2);
+				cr_assert_eq(rc, REMIT__READ_REJECT, "file %d row %d (%s)", file, i,
+					     ids[i]);
+				cr_assert_str_eq(rej.reason, want, "file %d row %d (%s)", file, i,
+						 ids[i]);
+			}
+			at_eof(r);
+		}
+		remit__reader_close(r);
+	}
+	free(ids);
+	free(kept);
+	free(first);
+	free(order);
+	free(text);
+}
+
 /* ---- population --------------------------------------------------------- */
 
 #define PHDR "patient,practice,commissioner,from,to,age,sex,conditions,tier,need"
