@@ -675,6 +675,8 @@ Test(interrupt, sigterm_while_reading)
  * and one line per row, ending in a line end. */
 Test(interrupt, sigint_on_a_large_file, .timeout = 60)
 {
+	if (getenv("REMIT_TEST_SLOW")) /* scripts/valgrind.sh: 0.3 s is valgrind's start-up */
+		cr_skip_test("timed: not under valgrind");
 	char dir[] = "/tmp/remit-sig-XXXXXX", act[600], lines[600], regime[600];
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(act, sizeof act, "%s/activity.csv", dir);
