@@ -7,7 +7,8 @@
  * (one is placed across every megabyte boundary, so that the guessed start
  * of the part there is wrong and the part is priced again), blank lines,
  * CRLF line ends, rows rejected for every kind of reason, duplicate ids
- * (across parts and within one), unpriced rows of every kind.  Four
+ * (across parts and within one), ids out of order (some repeated), unpriced
+ * rows of every kind.  Four
  * regimes price it: a tariff with marginal and quality lines and a block
  * (no per-patient rule: the first pass is the parallel one), a tariff with
  * readmissions and a prospective bundle with subcontracts (a per-patient
@@ -117,6 +118,8 @@ static void gen_activity(const char *name, unsigned rows, bool final_newline)
 		civil(s + los, end);
 		if (kind < 12 && i > 10)
 			snprintf(id, sizeof id, "A%u", below(i)); /* a duplicate */
+		else if (kind < 15) /* out of id order ('@' < 'A'), some repeated */
+			snprintf(id, sizeof id, "@%u", below(i / 64 + 1));
 		else
 			snprintf(id, sizeof id, "A%u", i);
 		if (kind >= 40 && kind < 50)
