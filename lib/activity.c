@@ -143,6 +143,8 @@ struct remit__cursor {
 	bool own_csv;
 	remit__val vals[MAX_SCHEMA];
 	remit__str *attrs; /* the current row's attribute values */
+	bool decides;           /* the first pass meets this cursor's rows (the
+				   sequential cursor, or one resumed) */
 	char prev_id[TEXT_MAX]; /* the last remembered id read (recnote.up) */
 	uint32_t prev_len;      /* 0: none since the cursor's start */
 	uint64_t ordinal;  /* of the next data record */
@@ -1081,8 +1083,19 @@ int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exa
 {
 	c->ordinal = ordinal;
 	c->speculative = speculative;
+	c->decides = false;
 	c->prev_len = 0;
 	return remit__csv_seek(c->csv, start, stop, exact, line, err);
+}
+
+int remit__cursor_resume(remit__cursor *c, uint64_t offset, uint64_t line, uint64_t ordinal,
+			 remit_error *err)
+{
+	if (ordinal != c->r->ids.done)
+		return data_error(err, c->r->name, 0, 0, "internal: resumed out of order");
+	int rc = remit__cursor_seek(c, offset, UINT64_MAX, true, line, ordinal, false, err);
+	c->decides = rc == 0;
+	return rc;
 }
 
 void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line)
@@ -1117,6 +1130,7 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 	if (rc < 0)
 		goto out_free;
 	cursor_init(&r->seq, r);
+	r->seq.decides = true;
 	if (r->activity) {
 		r->ids.mode = remit__csv_seekable(r->csv) ? IDS_REREAD : IDS_COPY;
 		if (r->ids.mode == IDS_REREAD) {
@@ -1373,7 +1387,7 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 	remit__str id = c->vals[REMIT__A_ID].s;
 	*h = remit__hash(id.p, id.n);
 	*idlen = id.n;
-	if (c == &r->seq && ordinal >= r->ids.done)
+	if (c->decides && ordinal >= r->ids.done)
 		ids_prefetch(&r->ids, *h);
 	return type_fields(c, rec, 1, pool) && finish_activity(c, rec);
 }
@@ -1426,7 +1440,7 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 	int rc = remit__csv_next(c->csv, &rec, err);
 
 	if (rc <= 0) {
-		if (rc == 0 && c == &r->seq && r->activity && c->ordinal == r->ids.done)
+		if (rc == 0 && c->decides && r->activity && c->ordinal == r->ids.done)
 			r->ids.complete = true;
 		return rc;
 	}
@@ -1447,7 +1461,7 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 		if (c->speculative) {
 			if (note)
 				*note = (remit__recnote){rec.offset, rec.line, h, idlen, up, head};
-		} else if (c == &r->seq && ordinal >= r->ids.done) {
+		} else if (c->decides && ordinal >= r->ids.done) {
 			remit__str id = c->vals[REMIT__A_ID].s;
 			rc = first_pass(r, ordinal, rec.offset, rec.line, &id, h, idlen, up, head,
 					&dup, &first, err);

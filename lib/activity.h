@@ -129,6 +129,14 @@ void remit__cursor_free(remit__cursor *c);
 int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exact,
 		       uint64_t line, uint64_t ordinal, bool speculative, remit_error *err);
 
+/* Read on from `offset` (a record's start, its line and ordinal), to the
+ * end of the input, as the first pass: ids are checked as they come, as
+ * the sequential reader does.  The first pass must have met exactly the
+ * rows before `ordinal` (remit__reader_commit).  For a parallel pass that
+ * stops guessing (engine.c). */
+int remit__cursor_resume(remit__cursor *c, uint64_t offset, uint64_t line, uint64_t ordinal,
+			 remit_error *err);
+
 /* As remit__reader_next; with a speculative cursor *note describes the
  * record (for REMIT__READ_ROW and REMIT__READ_REJECT). */
 int remit__cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,

@@ -699,19 +699,32 @@ static remit__outcome offer(struct remit__run *run, const remit__row *row,
 }
 
 /* Read every row once; rejected rows are reported, valid ones priced. */
-static int main_pass(struct remit__run *run, remit__reader *rd, const uint32_t *attr_map,
-		     const char *only_id, bool *found, remit_error *err)
+/* Bytes of the input read so far, by the reader or by cursor cur. */
+static uint64_t bytes_done(remit__reader *rd, const remit__cursor *cur)
+{
+	uint64_t off, line;
+	if (!cur)
+		return remit__reader_bytes_done(rd);
+	remit__cursor_tell(cur, &off, &line);
+	return off;
+}
+
+/* Price the rows of rd in order, on this thread: from the start (cur
+ * NULL), or from where cursor cur was resumed. */
+static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *cur,
+		     const uint32_t *attr_map, const char *only_id, bool *found, remit_error *err)
 {
 	const remit_run_options *o = run->opt;
 	remit__ctx *cx = &run->cx;
 	remit__row row;
 	remit__reject rej;
 	int rc;
-	while ((rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
+	while ((rc = cur ? remit__cursor_next(cur, cx->pool, &row, &rej, NULL, err)
+			 : remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
 		run->counts.read++;
 		if (o && o->on_progress && (run->counts.read & 0xffff) == 0)
-			o->on_progress(o->ud, remit__reader_bytes_done(rd),
-				       remit__reader_bytes_total(rd), run->counts.read);
+			o->on_progress(o->ud, bytes_done(rd, cur), remit__reader_bytes_total(rd),
+				       run->counts.read);
 		if (rc == REMIT__READ_REJECT) {
 			run->counts.rejected++;
 			if (only_id && remit__str_eq(rej.id, only_id) && cx->trace)
@@ -754,7 +767,7 @@ static int main_pass(struct remit__run *run, remit__reader *rd, const uint32_t *
 			break;
 	}
 	if (o && o->on_progress)
-		o->on_progress(o->ud, remit__reader_bytes_done(rd), remit__reader_bytes_total(rd),
+		o->on_progress(o->ud, bytes_done(rd, cur), remit__reader_bytes_total(rd),
 			       run->counts.read);
 	return rc < 0 ? rc : 0;
 }
@@ -783,6 +796,7 @@ typedef struct part {
 	uint64_t first_off, first_line; /* the first record (or the end, if none) */
 	uint64_t next_off, next_line;   /* where the next part's first record is */
 	uint64_t records;
+	bool repriced;        /* priced again because some rows were duplicates */
 	remit__recnote *notes;
 	size_t nnotes, capnotes;
 	struct remit__run *acc;
@@ -801,7 +815,8 @@ typedef struct par {
 	size_t prepared;  /* parts whose accumulators exist (made on the calling thread) */
 	size_t next;      /* the next part to claim */
 	size_t committed; /* the parts joined */
-	bool stop;        /* an error: workers stop claiming */
+	size_t repriced;  /* ... of which priced again for duplicates */
+	bool stop;        /* an error, or guessing stopped: workers stop claiming */
 	uint64_t data_start, data_line, size;
 	bool first_pass;  /* this pass decides duplicates (guessed parts) */
 } par;
@@ -995,6 +1010,7 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 		if (dups < 0 && p->rc == 0) {
 			p->rc = (int)dups;
 		} else if (dups > 0) { /* price again, duplicates known */
+			p->repriced = true;
 			part_run_free(p->acc, NULL);
 			p->acc = part_run_new(run);
 			p->start = *pos;
@@ -1069,6 +1085,15 @@ static int threads_of(const remit_run_options *opt)
 	return n > 64 ? 64 : n; /* more would only queue: at most 16 parts are in flight */
 }
 
+/* A first pass whose parts keep holding duplicate ids prices most parts
+ * twice (on a worker, then again here): past 8 parts of which 3 in 4 had
+ * duplicates, the rest of the file is read on this thread, which checks
+ * ids as they come and prices each row once.  The outputs are the same. */
+static bool too_many_duplicates(const par *pp)
+{
+	return pp->first_pass && pp->committed >= 8 && pp->repriced * 4 >= pp->committed * 3;
+}
+
 /* The main pass on `threads` threads (the calling one included). */
 static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32_t *attr_map,
 			 int threads, remit_error *err)
@@ -1141,7 +1166,10 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 			pthread_mutex_unlock(&pp.mu);
 			rc = join_part(&pp, pp.committed, &ws[0], &pos, &line, &ordinal, err);
 			pthread_mutex_lock(&pp.mu);
+			pp.repriced += p->repriced;
 			pp.committed++;
+			if (rc == 0 && too_many_duplicates(&pp))
+				break; /* read the rest on this thread */
 			pthread_cond_broadcast(&pp.work);
 		} else if (pp.next < pp.prepared) {
 			part *q = &pp.parts[pp.next++];
@@ -1165,6 +1193,11 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 			part_run_free(pp.parts[k].acc, NULL);
 		free(pp.parts[k].notes);
 	}
+	bool rest = rc == 0 && pp.committed < pp.nparts; /* guessing stopped */
+	if (rest)
+		rc = remit__cursor_resume(ws[0].cur, pos, line, ordinal, err);
+	if (rest && rc == 0)
+		rc = main_pass(run, rd, ws[0].cur, attr_map, NULL, NULL, err);
 	for (int i = 0; i < threads; i++) {
 		remit__cursor_free(ws[i].cur);
 		if (i > 0 && ws[i].pool)
@@ -1175,7 +1208,7 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 	pthread_cond_destroy(&pp.work);
 	pthread_cond_destroy(&pp.done);
 	pthread_mutex_destroy(&pp.mu);
-	if (rc == 0 && pp.first_pass)
+	if (rc == 0 && pp.first_pass && !rest)
 		remit__reader_commit_end(rd, ordinal);
 	return rc;
 }
@@ -1346,7 +1379,7 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	if (rc == 0 && !only_id && !trace && threads > 1 && parallel_ok(r, rd))
 		rc = parallel_pass(run, rd, attr_map, threads, err);
 	else if (rc == 0)
-		rc = main_pass(run, rd, attr_map, only_id, &found, err);
+		rc = main_pass(run, rd, NULL, attr_map, only_id, &found, err);
 	if (rc == 0 && !only_id)
 		finish_modules(run);
 	if (rc == 0 && run->too_big) {

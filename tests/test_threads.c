@@ -7,15 +7,16 @@
  * (one is placed across every megabyte boundary, so that the guessed start
  * of the part there is wrong and the part is priced again), blank lines,
  * CRLF line ends, rows rejected for every kind of reason, duplicate ids
- * (across parts and within one), ids out of order (some repeated), unpriced
- * rows of every kind.  Four
+ * (across parts and within one: some parts are priced again), ids out of
+ * order (some repeated), unpriced rows of every kind.  Four
  * regimes price it: a tariff with marginal and quality lines and a block
  * (no per-patient rule: the first pass is the parallel one), a tariff with
  * readmissions and a prospective bundle with subcontracts (a per-patient
  * pre-pass, then exact parts), a retrospective bundle (lines observed),
  * and a capitation budget with a risk share (a population).  For each, the
  * CLI is run with --threads 1, 2 and 8, and the JSON, the lines, the
- * rejects and the unpriced files must be byte-identical.  Also: memory
+ * rejects and the unpriced files must be byte-identical.  Also: a file with
+ * duplicates in every part (the first pass stops guessing), memory
  * buffers through the API, a gzip file (read on one thread), a file
  * without a final newline, and a tiny file.
  */
@@ -93,7 +94,8 @@ static int note(FILE *f, unsigned lines, unsigned width)
 	return n + fprintf(f, "\"");
 }
 
-static void gen_activity(const char *name, unsigned rows, bool final_newline)
+/* dups: rows in 100,000 that repeat an earlier id. */
+static void gen_activity(const char *name, unsigned rows, unsigned dups, bool final_newline)
 {
 	static const char *const pods[] = {"EL", "EL", "EL", "EL", "NE", "NE", "NE",
 					   "DC", "OPFA", "COM", "XX"};
@@ -116,10 +118,10 @@ static void gen_activity(const char *name, unsigned rows, bool final_newline)
 		int64_t s = first + below(400); /* some after the period */
 		civil(s, start);
 		civil(s + los, end);
-		if (kind < 12 && i > 10)
+		if (below(100000) < dups && i > 10)
 			snprintf(id, sizeof id, "A%u", below(i)); /* a duplicate */
-		else if (kind < 15) /* out of id order ('@' < 'A'), some repeated */
-			snprintf(id, sizeof id, "@%u", below(i / 64 + 1));
+		else if (kind < 3) /* out of id order ('@' < 'A'), some repeated */
+			snprintf(id, sizeof id, "@%u", below(i / 4 + 1));
 		else
 			snprintf(id, sizeof id, "A%u", i);
 		if (kind >= 40 && kind < 50)
@@ -297,7 +299,7 @@ static void setup(void)
 	st = 0x2545f4914f6cdd1dull;
 	gen_tables();
 	gen_regimes();
-	gen_activity("activity.csv", ROWS, true);
+	gen_activity("activity.csv", ROWS, 1, true); /* some parts have one */
 	gen_population(ROWS / 6 + 1);
 }
 
@@ -417,6 +419,24 @@ Test(threads, capitation_risk_share_with_a_population)
 	check("capitated.yaml", "population.csv");
 }
 
+/* Duplicate ids in every part: past 8 parts the first pass stops guessing
+ * and reads the rest on one thread (engine.c, too_many_duplicates). */
+Test(threads, duplicates_everywhere)
+{
+	gen_activity("dups.csv", ROWS, 1200, true);
+	for (int t = 1; t <= 8; t *= 2) {
+		price("plain.yaml", "dups.csv", NULL, t, true);
+		if (t > 1)
+			same_as_one(t);
+	}
+	char *rej = slurp("rejects", 1);
+	size_t n = 0;
+	for (const char *p = rej; (p = strstr(p, "duplicate of the row on line")); p++)
+		n++;
+	cr_assert_gt(n, 1000, "%zu duplicates", n);
+	free(rej);
+}
+
 Test(threads, gzip_and_odd_files)
 {
 	/* a gzip copy is read on one thread: the same outputs */
@@ -433,7 +453,7 @@ Test(threads, gzip_and_odd_files)
 	price("plain.yaml", "activity.csv.gz", NULL, 2, true);
 	same_as_one_n(2, 2); /* rejects and unpriced rows name the file */
 	/* no final newline, a few rows: fewer parts than threads */
-	gen_activity("small.csv", 3000, false);
+	gen_activity("small.csv", 3000, 1200, false);
 	price("readmit.yaml", "small.csv", NULL, 1, true);
 	price("readmit.yaml", "small.csv", NULL, 8, true);
 	same_as_one(8);
