@@ -562,11 +562,12 @@ static bool is_record(const remit__reader *r, const remit__csv_record *rec, uint
 	       !is_odd(&r->ids, ordinal);
 }
 
-/* The first record row of block j (rows j × SAMPLE_EVERY up to `limit`):
- * its id copied into key (TEXT_MAX bytes) and its line; false if the block
- * has none. */
-static int block_key(remit__reader *r, uint64_t j, uint64_t limit, char *key, remit__str *id,
-		     uint64_t *line, bool *found, remit_error *err)
+/* Find in block j (rows j × SAMPLE_EVERY up to `limit`, read again) the
+ * first record row whose id is `want`, or with want NULL the first record
+ * row: *found, its line, and (want NULL) its id copied into key (TEXT_MAX
+ * bytes) as *id. */
+static int block_find(remit__reader *r, uint64_t j, uint64_t limit, const remit__str *want,
+		      char *key, remit__str *id, uint64_t *line, bool *found, remit_error *err)
 {
 	const struct sample *sm = &r->ids.samples[j];
 	remit__csv *a = r->ids.again;
@@ -580,9 +581,11 @@ static int block_key(remit__reader *r, uint64_t j, uint64_t limit, char *key, re
 			return rc < 0 ? rc : changed(r, err);
 		rc = 0;
 		remit__str k;
-		if (is_record(r, &rec, o, &k)) {
-			memcpy(key, k.p, k.n);
-			*id = (remit__str){key, k.n};
+		if (is_record(r, &rec, o, &k) && (!want || remit__str_same(k, *want))) {
+			if (!want) {
+				memcpy(key, k.p, k.n);
+				*id = (remit__str){key, k.n};
+			}
 			*line = rec.line;
 			*found = true;
 			break;
@@ -619,7 +622,7 @@ static int records_find(remit__reader *r, remit__str id, uint64_t head, uint64_t
 		      : s->heads[m] != head  ? (s->heads[m] < head ? -1 : 1)
 					     : 0;
 		if (c == 0) { /* the keys agree as far as they are kept */
-			int rc = block_key(r, m, limit, key, &k, &line, &found, err);
+			int rc = block_find(r, m, limit, NULL, key, &k, &line, &found, err);
 			if (rc < 0)
 				return rc;
 			if (!found)
@@ -640,23 +643,7 @@ static int records_find(remit__reader *r, remit__str id, uint64_t head, uint64_t
 	}
 	if (best == UINT64_MAX)
 		return 0;
-	const struct sample *sm = &s->samples[best];
-	remit__csv *a = r->ids.again;
-	remit__csv_record rec;
-	int rc = remit__csv_seek(a, sm->offset, UINT64_MAX, true, sm->line, err);
-	for (uint64_t o = best * SAMPLE_EVERY; rc == 0 && o < limit &&
-					      o < (best + 1) * SAMPLE_EVERY; o++) {
-		rc = remit__csv_next(a, &rec, err);
-		if (rc <= 0)
-			return rc < 0 ? rc : changed(r, err);
-		rc = 0;
-		if (is_record(r, &rec, o, &k) && remit__str_same(k, id)) {
-			*dup = true;
-			*first = rec.line;
-			break;
-		}
-	}
-	return rc;
+	return block_find(r, best, limit, &id, NULL, NULL, first, dup, err);
 }
 
 /* The slots are full in ascending mode: double them, placing the ids out
