@@ -699,6 +699,20 @@ static remit__outcome offer(struct remit__run *run, const remit__row *row,
 }
 
 /* Read every row once; rejected rows are reported, valid ones priced. */
+/* Offer a valid row to the modules and count its outcome. */
+static remit__outcome price_row(struct remit__run *run, const remit__row *row,
+				const uint32_t *attr_map, remit__numpool *pool)
+{
+	run->row = row;
+	remit__outcome out = offer(run, row, attr_map);
+	run->row = NULL;
+	remit__numpool_reset(pool);
+	run->counts.priced += out == REMIT__PRICED;
+	run->counts.covered += out == REMIT__COVERED;
+	run->counts.unpriced += out == REMIT__UNPRICED;
+	return out;
+}
+
 /* Bytes of the input read so far, by the reader or by cursor cur. */
 static uint64_t bytes_done(remit__reader *rd, const remit__cursor *cur)
 {
@@ -742,26 +756,13 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 			}
 			*found = true;
 		}
-		run->row = &row;
-		remit__outcome out = offer(run, &row, attr_map);
-		run->row = NULL;
-		remit__numpool_reset(cx->pool);
-		switch (out) {
-		case REMIT__PRICED:
-			run->counts.priced++;
-			break;
-		case REMIT__COVERED:
-			run->counts.covered++;
-			break;
-		case REMIT__UNPRICED:
-			run->counts.unpriced++;
+		if (price_row(run, &row, attr_map, cx->pool) == REMIT__UNPRICED) {
 			REMIT__TRACE(cx, "unpriced: %s", cx->reason);
 			if (o && o->on_unpriced) {
 				remit__str raw = {NULL, 0};
 				note(o->on_unpriced, o->ud, remit__reader_name(rd), row.line, 0,
 				     row.f[REMIT__A_ID].s, cx->reason, raw);
 			}
-			break;
 		}
 		if (only_id)
 			break;
@@ -929,24 +930,9 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 					rej.raw);
 			continue;
 		}
-		a->row = &row;
-		remit__outcome out = offer(a, &row, pp->attr_map);
-		a->row = NULL;
-		remit__numpool_reset(pool);
-		switch (out) {
-		case REMIT__PRICED:
-			a->counts.priced++;
-			break;
-		case REMIT__COVERED:
-			a->counts.covered++;
-			break;
-		case REMIT__UNPRICED:
-			a->counts.unpriced++;
-			if (o && o->on_unpriced)
-				ev_note(a->ev, EV_UNPRICED, row.line, 0, row.f[REMIT__A_ID].s,
-					a->cx.reason, (remit__str){"", 0});
-			break;
-		}
+		if (price_row(a, &row, pp->attr_map, pool) == REMIT__UNPRICED && o && o->on_unpriced)
+			ev_note(a->ev, EV_UNPRICED, row.line, 0, row.f[REMIT__A_ID].s, a->cx.reason,
+				(remit__str){"", 0});
 	}
 	p->rc = rc < 0 ? rc : 0;
 	remit__cursor_tell(c, &p->next_off, &p->next_line);
