@@ -208,7 +208,8 @@ static void cells_add(struct remit__run *run, const remit__pline *l, int scale)
 		remit__sum_add(&run->total, l->amount, scale);
 		tally_add(&run->by_payee, l->payee.p, pn, l->amount, scale);
 		tally_add(&run->by_payer, l->payer.p, rn, l->amount, scale);
-		remit__sum_add(&run->by_module.sums[module_id(run, l->module)], l->amount, scale);
+		uint32_t mid = module_id(run, l->module); /* before by_module.sums: it may move */
+		remit__sum_add(&run->by_module.sums[mid], l->amount, scale);
 		tally_add(&run->by_kind, l->kind, strlen(l->kind), l->amount, scale);
 		return;
 	}

@@ -1795,6 +1795,22 @@ Test(fuzz, rules_price_with_digits_past_the_printable_limit)
 		     NULL, NO_REJ);
 }
 
+/* fuzz_rules (found by CI's 7-second run): a block whose payee is longer
+ * than a short key (16 bytes) pays the run's first line.  Such a line skips
+ * the line cells and goes straight to the tallies, and the module tally's
+ * address was taken before the call that creates it (lib/engine.c,
+ * cells_add): a null pointer under UBSan, a stale one once it moved.
+ * Fixed; the line is paid to the long name. */
+Test(fuzz, rules_block_with_a_long_payee_first)
+{
+	expect_price(M "fuzz/rules-block-long-payee.yaml", M "fuzz/block-long-payee.csv", NULL, 0, "",
+		     "1 read = 0 priced + 1 covered + 0 unpriced + 0 rejected", NO_REJ);
+	cr_expect(strstr(out, "\nRr their number.  Everything else is pa*d by tYY    4500000.00\n") !=
+			  NULL,
+		  "%s", out);
+	cr_expect(strstr(out, "\ncommunity    4500000.00\n") != NULL, "%s", out);
+}
+
 Test(fuzz, rules_cr_line_breaks_overflow)
 {
 	const char *f = M "fuzz/rules-cr-breaks-overflow.yaml";
