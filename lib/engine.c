@@ -236,6 +236,17 @@ static void cells_add(struct remit__run *run, const remit__pline *l, int scale)
 	}
 }
 
+/* Free the run's money: the tallies, the cells and the total. */
+static void sums_free(struct remit__run *run)
+{
+	tally_free(&run->by_payee);
+	tally_free(&run->by_payer);
+	tally_free(&run->by_module);
+	tally_free(&run->by_kind);
+	cells_free(&run->cells);
+	remit__sum_clear(&run->total);
+}
+
 /* Move the cells' sums into the tallies and the total. */
 static void settle(struct remit__run *run)
 {
@@ -615,12 +626,7 @@ static void run_free(struct remit__run *run)
 	free(run->cx.state);
 	free(run->module_tally);
 	remit__numpool_free(run->cx.pool);
-	tally_free(&run->by_payee);
-	tally_free(&run->by_payer);
-	tally_free(&run->by_module);
-	tally_free(&run->by_kind);
-	cells_free(&run->cells);
-	remit__sum_clear(&run->total);
+	sums_free(run);
 	remit__sum_clear(&run->row_sum);
 	remit__strtab_free(&run->orgs);
 	remit__strtab_free(&run->patients);
@@ -873,12 +879,7 @@ static void part_run_free(struct remit__run *a, struct remit__run *main)
 	}
 	free(a->cx.state);
 	free(a->module_tally);
-	tally_free(&a->by_payee);
-	tally_free(&a->by_payer);
-	tally_free(&a->by_module);
-	tally_free(&a->by_kind);
-	cells_free(&a->cells);
-	remit__sum_clear(&a->total);
+	sums_free(a);
 	if (a->ev)
 		free(a->ev->p);
 	free(a->ev);
