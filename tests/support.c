@@ -154,12 +154,12 @@ static void keep_totals(const remit_result *res, remit_test_got *g)
 	}
 }
 
-void remit_test_price(remit_regime *r, const char *activity, const char *population,
-		      remit_test_got *g)
+static void price_with(remit_regime *r, const char *activity, const char *population,
+		       remit_test_got *g, remit_line_fn lines)
 {
 	memset(g, 0, sizeof *g);
 	remit_run_options opt = {
-		.on_line = on_line, .on_unpriced = on_unpriced, .on_reject = on_reject, .ud = g};
+		.on_line = lines, .on_unpriced = on_unpriced, .on_reject = on_reject, .ud = g};
 	remit_result *res;
 	remit_error err;
 	int rc = remit_price_file(r, activity, population, &opt, &res, &err);
@@ -169,6 +169,18 @@ void remit_test_price(remit_regime *r, const char *activity, const char *populat
 	g->balanced = remit_result_balanced(res);
 	keep_totals(res, g);
 	remit_result_free(res);
+}
+
+void remit_test_price(remit_regime *r, const char *activity, const char *population,
+		      remit_test_got *g)
+{
+	price_with(r, activity, population, g, on_line);
+}
+
+void remit_test_price_totals(remit_regime *r, const char *activity, const char *population,
+			     remit_test_got *g)
+{
+	price_with(r, activity, population, g, NULL);
 }
 
 void remit_test_on_text(void *ud, const char *s)

@@ -62,6 +62,11 @@ remit_regime *remit_test_load(const char *yaml, const char *file);
 void remit_test_price(remit_regime *r, const char *activity, const char *population,
 		      remit_test_got *g);
 
+/* The same without a line callback (g->n stays 0): no one reads the lines,
+ * as for `remit price` without --lines, so modules may take quick paths. */
+void remit_test_price_totals(remit_regime *r, const char *activity, const char *population,
+			     remit_test_got *g);
+
 /* An explanation's narration, one "\n"-ended line after another
  * (truncated when full). */
 typedef struct remit_test_text {

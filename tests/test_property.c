@@ -2,10 +2,11 @@
  * test_property.c — nothing is lost (issue 8): properties that must hold
  * for any input, checked over random data, and interrupted runs.
  *
- * Reconciliation.  For each of four small regimes (a tariff with
+ * Reconciliation.  For each of five small regimes (a tariff with
  * readmissions, a marginal rate and a quality payment; a prospective
  * bundle; a retrospective bundle; year of care + capitation with risk share
- * + a block, with a population), 50 random activity files (and random
+ * + a block, with a population; a tariff whose rows can take its quick
+ * path), 50 random activity files (and random
  * populations) are priced with remit_price_buffers, and each run must
  * satisfy, checked from the outside rather than trusted from
  * remit_result_balanced():
@@ -15,7 +16,10 @@
  *   unpriced callbacks = unpriced rows, line callbacks = lines
  *   Σ lines = total = Σ by payer = Σ by payee = Σ by module = Σ by kind
  *
- * (amounts summed exactly: remit__xsum over remit__num_parse).  The random
+ * (amounts summed exactly: remit__xsum over remit__num_parse).  Each case
+ * is then priced again with no callback at all, so that no line is read
+ * and a module may take a quick path: the counts and every total must be
+ * the same, entry for entry.  The random
  * data are seeded (case k of regime r uses seed 1000 r + k), so a failure
  * names a case that can be rerun; they are deliberately messy: duplicate
  * ids, bad dates, wrong field counts, los that disagree, quantities of 0,
@@ -169,6 +173,33 @@ static const char regime_budgets[] =
 static const char *const regimes[] = {regime_tariff, regime_prospective, regime_retrospective,
 				      regime_budgets};
 #define NREGIMES 4
+
+/* A tariff with no rule beyond price, stay, MFF and readmission, whose rows
+ * mostly take the tariff's quick path when no one reads the lines (a
+ * factor of 1/3 and quantities other than 1 send some the general way). */
+static const char regime_quick[] =
+	HEAD "regime: quick\n"
+	     "rounding: {scale: 2, mode: half-even}\n"
+	     "modules:\n"
+	     "  - module: tariff\n"
+	     "    name: ffs\n"
+	     "    covers: pod in [EL, DC, NE, OPFA, OPFU, COM]\n"
+	     "    prices:\n"
+	     "      columns: [code, pod, price, trim, excess_day, short_stay_price]\n"
+	     "      rows:\n"
+	     "        - [HN12A, EL, 13900.00, 5, 250.005, '']\n"
+	     "        - [HN12B, EL, 10200.005, 5, 250.00, '']\n"
+	     "        - [HN13A, EL, 11000, 4, 200.5, '']\n"
+	     "        - [HN12F, NE, 8942.00, 2, 300.00, 2683.00]\n"
+	     "        - [HN13A, NE, 5000.00, 2, 100.00, '']\n"
+	     "        - [WF01A, OPFA, 168.00, '', '', '']\n"
+	     "        - [WF01A, OPFU, 87.005, '', '', '']\n"
+	     "        - [N01, COM, 120.00, '', '', '']\n"
+	     "    pod_fallback: {DC: EL}\n"
+	     "    mff: {table: mff, default: 1}\n"
+	     "    long_stay: {pods: [EL, NE]}\n"
+	     "    short_stay: {pods: [NE], max_los: 1, min_age: 19}\n"
+	     "    readmission: {within: 30, pods: [NE], pay: 50%}\n";
 
 /* ---- random data ------------------------------------------------------- */
 
@@ -403,6 +434,44 @@ static remit_regime *load(const char *yaml)
 	return r;
 }
 
+/* The total and the four breakdowns of a result, as one text. */
+static char *totals_text(const remit_result *res)
+{
+	buf b = {0};
+	put(&b, "total %s\n", remit_result_total(res));
+	for (int k = 0; k < 4; k++)
+		for (size_t i = 0; i < remit_result_size(res, (remit_total_kind)k); i++) {
+			const char *name, *amount;
+			remit_result_entry(res, (remit_total_kind)k, i, &name, &amount);
+			put(&b, "%d %s %s\n", k, name, amount);
+		}
+	return b.p;
+}
+
+/* Priced again with no callback (so no one reads a line and modules may
+ * take their quick paths), the case must give the same counts and the same
+ * totals, entry for entry. */
+static void same_without_lines(const remit_regime *r, const buf *act, const buf *pop,
+			       const remit_result *with, const char *where)
+{
+	remit_run_options opt = {1, NULL, NULL, NULL, NULL, NULL};
+	remit_result *res = NULL;
+	remit_error e;
+	int rc = remit_price_buffers(r, act->p, act->n, pop->p, pop->n, &opt, &res, &e);
+	cr_assert_eq(rc, REMIT_OK, "%s (no lines): %s", where, e.message);
+	remit_counts a, b;
+	remit_result_counts(with, &a);
+	remit_result_counts(res, &b);
+	cr_assert(a.read == b.read && a.priced == b.priced && a.covered == b.covered &&
+			  a.unpriced == b.unpriced && a.rejected == b.rejected,
+		  "%s: counts differ without lines", where);
+	char *x = totals_text(with), *y = totals_text(res);
+	cr_assert_str_eq(y, x, "%s: totals differ without lines", where);
+	free(x);
+	free(y);
+	remit_result_free(res);
+}
+
 /* Price one case; fills *counts and *total (caller frees) for compare. */
 static void price_case(const remit_regime *r, const buf *act, const buf *pop, const char *where,
 		       remit_counts *counts, char **total)
@@ -415,6 +484,7 @@ static void price_case(const remit_regime *r, const buf *act, const buf *pop, co
 	int rc = remit_price_buffers(r, act->p, act->n, pop->p, pop->n, &opt, &res, &e);
 	cr_assert_eq(rc, REMIT_OK, "%s: %s:%lu:%lu: %s", where, e.file, e.line, e.column, e.message);
 	check_run(res, &t, where);
+	same_without_lines(r, act, pop, res, where);
 	if (getenv("REMIT_PROPERTY_VERBOSE")) {
 		remit_counts c;
 		remit_result_counts(res, &c);
@@ -434,9 +504,9 @@ static void price_case(const remit_regime *r, const buf *act, const buf *pop, co
 	remit__numpool_free(t.pool);
 }
 
-static void reconciliation(int which)
+static void reconciliation_of(const char *yaml, int which)
 {
-	remit_regime *r = load(regimes[which]);
+	remit_regime *r = load(yaml);
 	buf act = {0}, pop = {0};
 	char where[64];
 	for (int k = 0; k < CASES; k++) {
@@ -449,6 +519,11 @@ static void reconciliation(int which)
 	free(act.p);
 	free(pop.p);
 	remit_regime_free(r);
+}
+
+static void reconciliation(int which)
+{
+	reconciliation_of(regimes[which], which);
 }
 
 Test(reconciliation, tariff_with_readmissions)
@@ -469,6 +544,11 @@ Test(reconciliation, retrospective_bundle)
 Test(reconciliation, year_of_care_capitation_block)
 {
 	reconciliation(3);
+}
+
+Test(reconciliation, quick_tariff)
+{
+	reconciliation_of(regime_quick, NREGIMES);
 }
 
 /* ---- compare --------------------------------------------------------------- */

@@ -431,3 +431,115 @@ Test(tariff, reconciliation_counts_every_row)
 	cr_assert_str_eq(g.total, "8637.17");
 	cr_assert(g.balanced);
 }
+
+/* ---- the quick path ---------------------------------------------------------
+ * When no one reads the lines (totals only, as `remit price` without
+ * --lines), a tariff with no rule beyond price, stay and MFF prices its
+ * plain rows in 64-bit integers (quick_quote in models/tariff/tariff.c).
+ * The same rows priced both ways must give the amounts worked out here. */
+
+static const char regime_quick[] =
+	"remit: 1\n"
+	"regime: Q\n"
+	"rounding: {scale: 2, mode: %s}\n"
+	"tables:\n"
+	"  mff: {key: provider, rows: {RA: 1.05, RB: 0.999999, RD: 1.000001}}\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, NE, OP]\n"
+	"    prices:\n"
+	"      columns: [code, pod, price, trim, excess_day, short_stay_price]\n"
+	"      rows:\n"
+	"        - [X1, EL, 1000.005, 2, 100.5, '']\n"
+	"        - [Y1, NE, 500, '', '', 200]\n"
+	"        - [Z1, OP, 99.995, 0, 10, '']\n"
+	"        - [BIG, EL, 9000000000000000, '', '', '']\n"
+	"    mff: {table: mff, default: 1}\n"
+	"    long_stay: {pods: [EL, NE]}\n"
+	"    short_stay: {pods: [NE], max_los: 1}\n";
+
+static const char quick_rows[] =
+	"Q0,P1,RC,C1,EL,X1,2024-05-01,,0,40,F,,,,\n"           /* default MFF 1 */
+	"Q1,P1,RA,C1,EL,X1,2024-05-01,,0,40,F,,,,\n"
+	"Q2,P1,RC,C1,EL,X1,2024-05-01,2024-05-06,5,40,F,,,,\n" /* 3 excess days */
+	"Q3,P1,RB,C1,EL,X1,2024-05-01,2024-05-03,2,40,F,,,,\n" /* at trim: none */
+	"Q4,P1,RA,C1,EL,X1,2024-05-01,,0,40,F,,,,2\n"          /* quantity 2 */
+	"Q5,P1,RA,C1,NE,Y1,2024-05-01,,0,30,M,,,,\n"           /* short stay */
+	"Q6,P1,RA,C1,OP,Z1,2024-05-01,2024-05-04,3,30,M,,,,\n"; /* OP: no long stay */
+
+static void price_quick(const char *mode, const char *rows, bool lines, got *g)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_quick, mode);
+	char *path = remit_test_csv(header, rows);
+	remit_regime *r = remit_test_load(yaml, "quick.yaml");
+	if (lines)
+		remit_test_price(r, path, NULL, g);
+	else
+		remit_test_price_totals(r, path, NULL, g);
+	remit_regime_free(r);
+	unlink(path);
+	free(path);
+}
+
+static const char *by_payee(const got *g, const char *name)
+{
+	for (size_t i = 0; i < g->nby[REMIT_BY_PAYEE]; i++)
+		if (!strcmp(g->by[REMIT_BY_PAYEE][i].name, name))
+			return g->by[REMIT_BY_PAYEE][i].amount;
+	return "(none)";
+}
+
+Test(tariff, quick_path_half_even_with_and_without_lines)
+{
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_quick("half-even", quick_rows, lines, &g);
+		cr_assert_eq(g.counts.priced, 7);
+		/* RA: Q1 1000.005 × 1.05 = 1050.00525 → 1050.01
+		 *     Q4 2 × 1050.00525 = 2100.0105 → 2100.01
+		 *     Q5 short stay 200 × 1.05 = 210.00
+		 *     Q6 99.995 × 1.05 = 104.99475 → 104.99 (OP has no long stay)
+		 *     1050.01 + 2100.01 + 210.00 + 104.99 = 3465.01 */
+		cr_assert_str_eq(by_payee(&g, "RA"), "3465.01", "lines %d", lines);
+		/* RB: Q3 1000.005 × 0.999999 = 1000.003999995 → 1000.00 */
+		cr_assert_str_eq(by_payee(&g, "RB"), "1000.00", "lines %d", lines);
+		/* RC (MFF 1): Q0 1000.005 → 1000.00 (a tie, to even)
+		 *             Q2 1000.005 + 3 × 100.5 = 1301.505 → 1301.50 (a tie)
+		 *             1000.00 + 1301.50 = 2301.50 */
+		cr_assert_str_eq(by_payee(&g, "RC"), "2301.50", "lines %d", lines);
+		/* 3465.01 + 1000.00 + 2301.50 */
+		cr_assert_str_eq(g.total, "6766.51", "lines %d", lines);
+		cr_assert(g.balanced);
+	}
+}
+
+Test(tariff, quick_path_half_up_with_and_without_lines)
+{
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_quick("half-up", quick_rows, lines, &g);
+		/* RC: the two ties now go up: 1000.01 + 1301.51 */
+		cr_assert_str_eq(by_payee(&g, "RC"), "2301.52", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "RA"), "3465.01", "lines %d", lines);
+		/* 3465.01 + 1000.00 + 2301.52 */
+		cr_assert_str_eq(g.total, "6766.53", "lines %d", lines);
+	}
+}
+
+Test(tariff, quick_path_leaves_64_bits_exactly)
+{
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_quick("half-even",
+			    "Q7,P1,RD,C1,EL,BIG,2024-05-01,,0,40,F,,,,\n"
+			    "Q1,P1,RA,C1,EL,X1,2024-05-01,,0,40,F,,,,\n",
+			    lines, &g);
+		/* 9000000000000000 × 1.000001 = 9000009000000000: its units of
+		 * 10^-6 overflow 64 bits, so the row is priced the general way */
+		cr_assert_str_eq(by_payee(&g, "RD"), "9000009000000000.00", "lines %d", lines);
+		/* + 1050.01 */
+		cr_assert_str_eq(g.total, "9000009000001050.01", "lines %d", lines);
+	}
+}

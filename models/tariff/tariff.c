@@ -40,9 +40,14 @@ static const char *const step_names[NSTEPS] = {"base", "stay", "topups",
 					       "uplifts", "mff", "quantity"};
 
 typedef struct price {
-	remit__num price;
-	bool has_long;  /* trim and excess_day given */
+	/* The quick form (quick_quote): price and excess_day as whole numbers
+	 * of 10^-qexp, first so that a row's lookup touches one cache line. */
+	int64_t qprice, qexcess;
 	int64_t trim;
+	int32_t qexp;
+	bool quick;     /* the quick form exists */
+	bool has_long;  /* trim and excess_day given */
+	remit__num price;
 	remit__num excess_day;
 	bool has_ss_price, has_ss_rate;
 	remit__num ss_price, ss_rate;
@@ -118,6 +123,7 @@ typedef struct tariff {
 	bool has_quality;
 	remit__num quality_rate;
 	rounding rounds[NSTEPS];
+	bool quick; /* no rule but price, long stay, MFF and short stay (quick_quote) */
 } tariff;
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -261,6 +267,29 @@ static bool cell_num(remit__loader *L, const remit__table *t, uint32_t r, int c,
 	return true;
 }
 
+/* v (small) as a whole number of 10^-exp, exp ≥ v.exp; false if it does
+ * not fit 64 bits. */
+static bool units_at(remit__num v, int32_t exp, int64_t *out)
+{
+	if (v.big || exp < v.exp)
+		return false;
+	int64_t c = v.coef;
+	for (int32_t e = v.exp; e < exp; e++)
+		if (__builtin_mul_overflow(c, 10, &c))
+			return false;
+	*out = c;
+	return true;
+}
+
+/* The quick form of a price row: price and excess_day on one exponent. */
+static void quick_form(price *p)
+{
+	remit__num x = p->has_long ? p->excess_day : REMIT__NUM_ZERO;
+	p->qexp = p->price.exp > x.exp ? p->price.exp : x.exp;
+	p->quick = !p->price.big && !x.big && units_at(p->price, p->qexp, &p->qprice) &&
+		   units_at(x, p->qexp, &p->qexcess);
+}
+
 static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb, uint32_t r,
 			    const int *col, const char *ctx)
 {
@@ -294,6 +323,7 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 		return false;
 	}
 	p.has_long = has_trim;
+	quick_form(&p);
 	p.where = remit__sprintf(remit__loader_arena(L), "%s:%lu", tb->cells_file, line);
 	const char *code = remit__table_cell(tb, r, (uint32_t)col[0]);
 	const char *pod = remit__table_cell(tb, r, (uint32_t)col[1]);
@@ -659,6 +689,9 @@ static remit__module *tariff_parse(remit__loader *L, const yaml_node_t *map)
 		ok &= parse_rounds(L, t, n, "tariff.rounds");
 	t->base.covers = t->covers;
 	t->base.per_patient = t->has_readmission;
+	t->quick = !t->ntopups && !t->nuplifts && !t->naddons;
+	for (int s = 0; s < NSTEPS; s++)
+		t->quick &= !t->rounds[s].on;
 	if (!ok) {
 		/* Errors are reported; free what owns heap memory and give up. */
 		remit__strtab_free(&t->keys);
@@ -957,6 +990,15 @@ static void round_step(calc *c, enum step s)
 	add_comp(c, REMIT_C_ROUNDING, remit__num_sub(c->cx->pool, rv, c->v));
 }
 
+/* Whether the row's stay is short (short_stay applies to it). */
+static bool short_stay_applies(const tariff *t, const remit__row *row)
+{
+	const remit__val *age = &row->f[REMIT__A_AGE];
+	return t->has_short && row->f[REMIT__A_LOS].i <= t->short_max_los &&
+	       pod_in(&t->short_pods, row->f[REMIT__A_POD].s) &&
+	       (!t->has_short_min_age || (age->present && age->i >= t->short_min_age));
+}
+
 static void apply_stay(calc *c, const price *p, const remit__row *row)
 {
 	const tariff *t = c->t;
@@ -964,8 +1006,7 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 	remit__str pod = row->f[REMIT__A_POD].s;
 	int64_t los = row->f[REMIT__A_LOS].i;
 	const remit__val *age = &row->f[REMIT__A_AGE];
-	bool short_stay = t->has_short && pod_in(&t->short_pods, pod) && los <= t->short_max_los &&
-			  (!t->has_short_min_age || (age->present && age->i >= t->short_min_age));
+	bool short_stay = short_stay_applies(t, row);
 	if (short_stay && p->has_ss_price) {
 		REMIT__TRACE(cx, "  short stay (los %lld ≤ %lld): published short-stay price %s "
 				 "replaces %s",
@@ -1068,10 +1109,64 @@ static void apply_uplifts(calc *c, const remit__row *row)
 static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			    remit__pline *line, bool comps, bool *big);
 
+/* The common row in 64-bit integers: (price + excess days × excess_day)
+ * × MFF, rounded once, for a tariff with no other rule (t->quick), a row
+ * of quantity 1 that is neither a short stay nor a readmission, when no
+ * one reads the components or the narration.  It is the value quote()
+ * works out for the same row (the same exact sum, rounded the same way),
+ * without the general machinery.  False, having changed nothing, when the
+ * row needs that machinery (or a value would leave 64 bits): the caller
+ * then quotes it the general way, unpriced rows included. */
+static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
+			remit__pline *line)
+{
+	const tariff *t = (const tariff *)m;
+	const remit__val *f = row->f;
+	remit__num q = f[REMIT__A_QUANTITY].d;
+	if (q.big || q.coef != 1 || q.exp != 0)
+		return false; /* a quantity other than 1 (or 1 written 1.0): quote() */
+	remit__str pod;
+	const price *p = find_price(t, f[REMIT__A_CODE].s, f[REMIT__A_POD].s, &pod);
+	if (!p || !p->quick)
+		return false;
+	remit__num mff = REMIT__NUM_ONE;
+	remit__str prov = f[REMIT__A_PROVIDER].s;
+	if (t->mff.table && (!remit__mff_of(&t->mff, prov.p, prov.n, &mff, NULL) || mff.big))
+		return false;
+	if (short_stay_applies(t, row) ||
+	    (t->has_readmission && is_readmitted(remit__state(cx, m), row->ordinal)))
+		return false;
+	int64_t los = f[REMIT__A_LOS].i, v = p->qprice, extra;
+	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s) &&
+	    (__builtin_mul_overflow(los - p->trim, p->qexcess, &extra) ||
+	     __builtin_add_overflow(v, extra, &v)))
+		return false;
+	int32_t exp = p->qexp + mff.exp;
+	if (__builtin_mul_overflow(v, mff.coef, &v) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
+		return false;
+	remit__num amount = remit__round_line(cx, (remit__num){v, exp, NULL});
+	if (amount.big)
+		return false;
+	line->nocomps = true;
+	line->module = m;
+	line->kind = "activity";
+	line->payer = f[REMIT__A_COMMISSIONER].s;
+	line->payee = prov;
+	line->patient = f[REMIT__A_PATIENT].s;
+	line->activity = f[REMIT__A_ID].s;
+	line->pod = f[REMIT__A_POD].s;
+	line->amount = amount;
+	line->basis = "";
+	return true;
+}
+
 static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 				   remit__pline *line)
 {
 	bool big = false;
+	if (((const tariff *)m)->quick && !cx->components && !cx->trace &&
+	    quick_quote(m, cx, row, line))
+		return REMIT__PRICED;
 	remit__outcome out = quote(m, cx, row, line, cx->components, &big);
 	if (out == REMIT__PRICED && big && !cx->components)
 		out = quote(m, cx, row, line, true, &big);
