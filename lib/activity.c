@@ -238,7 +238,23 @@ static bool fail_at(remit__cursor *c, uint64_t line, uint32_t col, const char *f
 
 /* The position of schema field f in record rec (the file has its column). */
 #define FIELD_POS(c, rec, f)                                                                      \
-	(rec)->field_line[(c)->r->spec[f].col], (rec)->field_col[(c)->r->spec[f].col]
+	field_line(rec, (uint32_t)(c)->r->spec[f].col), field_col(rec, (uint32_t)(c)->r->spec[f].col)
+
+static uint64_t field_line(const remit__csv_record *rec, uint32_t i)
+{
+	uint64_t line;
+	uint32_t col;
+	remit__csv_field_pos(rec, i, &line, &col);
+	return line;
+}
+
+static uint32_t field_col(const remit__csv_record *rec, uint32_t i)
+{
+	uint64_t line;
+	uint32_t col;
+	remit__csv_field_pos(rec, i, &line, &col);
+	return col;
+}
 
 /* "<field>: <what>, got \"<value>\"". */
 static bool fail_value(remit__cursor *c, const remit__csv_record *rec, int f, const char *what)
@@ -957,11 +973,11 @@ static int map_columns(remit__reader *r, const remit__csv_record *h, size_t *tex
 		remit__str name = h->fields[i];
 		int n = echo_len(name, &more);
 		if (name.n == 0)
-			return data_error(err, r->name, h->field_line[i], h->field_col[i],
+			return data_error(err, r->name, field_line(h, i), field_col(h, i),
 					  "empty column name");
 		for (uint32_t j = 0; j < i; j++)
 			if (remit__str_same(name, h->fields[j]))
-				return data_error(err, r->name, h->field_line[i], h->field_col[i],
+				return data_error(err, r->name, field_line(h, i), field_col(h, i),
 						  "duplicate column '%.*s%s'", n, name.p, more);
 		int f = remit__schema_find(r->schema, name.p, name.n);
 		if (f >= 0) {

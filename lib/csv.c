@@ -737,9 +737,6 @@ static int scan_fast(remit__csv *c, remit__csv_record *rec)
 	const __m128i cr = _mm_set1_epi8('\r'), quote = _mm_set1_epi8('"');
 	const __m128i zero = _mm_setzero_si128();
 	remit__str *restrict fields = c->fields;
-	uint64_t *restrict fline = c->fline;
-	uint32_t *restrict fcol = c->fcol;
-	const uint64_t line = c->line;
 	uint32_t nf = 0;
 
 	for (;;) {
@@ -756,8 +753,6 @@ static int scan_fast(remit__csv *c, remit__csv_record *rec)
 			const uchar *q = p + __builtin_ctz(bits);
 			fields[nf].p = (const char *)fs;
 			fields[nf].n = (uint32_t)(q - fs);
-			fline[nf] = line;
-			fcol[nf] = (uint32_t)(fs - start) + 1;
 			nf++;
 			fs = q + 1;
 		}
@@ -778,8 +773,6 @@ static int scan_fast(remit__csv *c, remit__csv_record *rec)
 			return 0;
 		fields[nf].p = (const char *)fs;
 		fields[nf].n = (uint32_t)(q - fs);
-		fline[nf] = line;
-		fcol[nf] = (uint32_t)(fs - start) + 1;
 		nf++;
 		rec->error = NULL;
 		rec->error_line = 0;
@@ -788,8 +781,8 @@ static int scan_fast(remit__csv *c, remit__csv_record *rec)
 		rec->nfields = nf;
 		rec->line = c->line;
 		rec->offset = c->base + c->pos;
-		rec->field_line = c->fline;
-		rec->field_col = c->fcol;
+		rec->field_line = NULL; /* one line, unquoted: remit__csv_field_pos */
+		rec->field_col = NULL;
 		rec->raw.p = (const char *)start;
 		rec->raw.n = (uint32_t)len;
 		c->pos += len + eol;

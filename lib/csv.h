@@ -36,8 +36,11 @@ typedef struct remit__csv_record {
 	uint32_t nfields;
 	uint64_t line;             /* 1-based physical line where the record starts */
 	uint64_t offset;           /* byte offset of its first byte in the (decompressed) input */
-	const uint64_t *field_line; /* per field: 1-based line of its first byte */
-	const uint32_t *field_col;  /* per field: 1-based byte column of its first byte */
+	/* per field: 1-based line and byte column of its first byte; NULL when
+	   every field is on the record's line and unquoted, so that a field's
+	   column is its offset in raw + 1 (remit__csv_field_pos says which) */
+	const uint64_t *field_line;
+	const uint32_t *field_col;
 	remit__str raw;            /* the record's bytes, without the line end (before unescaping
 				      is not guaranteed: raw is for reports only) */
 	/* Set when the record is malformed (see above): a message such as
@@ -46,6 +49,19 @@ typedef struct remit__csv_record {
 	uint64_t error_line;
 	uint32_t error_col;
 } remit__csv_record;
+
+/* Where field i of rec starts: its 1-based line and byte column. */
+static inline void remit__csv_field_pos(const remit__csv_record *rec, uint32_t i, uint64_t *line,
+				       uint32_t *col)
+{
+	if (rec->field_line) {
+		*line = rec->field_line[i];
+		*col = rec->field_col[i];
+	} else {
+		*line = rec->line;
+		*col = (uint32_t)(rec->fields[i].p - rec->raw.p) + 1;
+	}
+}
 
 /* Open a file.  On failure returns REMIT_EDATA with err filled
  * ("cannot open: No such file or directory"). */

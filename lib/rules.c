@@ -668,8 +668,9 @@ static remit__table *table_from_csv(remit__loader *L, const yaml_node_t *fn, con
 		}
 		for (uint32_t c = 0; c < t->ncols; c++, n++) {
 			cells[n] = remit__strndup(a, rec.fields[c].p, rec.fields[c].n);
-			lines[n] = (uint32_t)rec.field_line[c];
-			cols[n] = rec.field_col[c];
+			uint64_t line;
+			remit__csv_field_pos(&rec, c, &line, &cols[n]);
+			lines[n] = (uint32_t)line;
 		}
 		t->nrows++;
 	}

@@ -64,10 +64,12 @@ static void field_is(const remit__csv_record *r, uint32_t i, const char *want)
 
 static void pos_is(const remit__csv_record *r, uint32_t i, uint64_t line, uint32_t col)
 {
-	cr_assert_eq(r->field_line[i], line, "field %u line %llu, expected %llu", i,
-		     (unsigned long long)r->field_line[i], (unsigned long long)line);
-	cr_assert_eq(r->field_col[i], col, "field %u col %u, expected %u", i, r->field_col[i],
-		     col);
+	uint64_t l;
+	uint32_t c;
+	remit__csv_field_pos(r, i, &l, &c);
+	cr_assert_eq(l, line, "field %u line %llu, expected %llu", i, (unsigned long long)l,
+		     (unsigned long long)line);
+	cr_assert_eq(c, col, "field %u col %u, expected %u", i, c, col);
 }
 
 static void raw_is(const remit__csv_record *r, const char *want)
@@ -566,8 +568,12 @@ static uint64_t same_records(remit__csv *a, remit__csv *b)
 		cr_assert_eq(ra.error, rb.error);
 		for (uint32_t i = 0; i < ra.nfields; i++) {
 			cr_assert(remit__str_same(ra.fields[i], rb.fields[i]));
-			cr_assert_eq(ra.field_line[i], rb.field_line[i]);
-			cr_assert_eq(ra.field_col[i], rb.field_col[i]);
+			uint64_t la, lb;
+			uint32_t ca, cb;
+			remit__csv_field_pos(&ra, i, &la, &ca);
+			remit__csv_field_pos(&rb, i, &lb, &cb);
+			cr_assert_eq(la, lb);
+			cr_assert_eq(ca, cb);
 		}
 		n++;
 	}
@@ -837,7 +843,10 @@ static void check_generated(remit__csv *c)
 			size_t k = gen_value(i, j, v);
 			cr_assert(r.fields[j].n == k && memcmp(r.fields[j].p, v, k) == 0,
 				  "row %llu field %d", (unsigned long long)i, j);
-			cr_assert_eq(r.field_line[j], line);
+			uint64_t l;
+			uint32_t col;
+			remit__csv_field_pos(&r, (uint32_t)j, &l, &col);
+			cr_assert_eq(l, line);
 			line += newlines(v, k);
 		}
 		line++;
