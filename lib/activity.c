@@ -536,12 +536,12 @@ static int id_cmp(remit__str a, remit__str b)
  * length, heads in integer order are ids in id order, as far as they go. */
 static uint64_t id_head(remit__str id)
 {
-	unsigned char b[8] = {0};
-	memcpy(b, id.p, id.n < 8 ? id.n : 8);
+	if (id.n >= 8)
+		return __builtin_bswap64(remit__load64(id.p));
 	uint64_t h = 0;
-	for (int i = 0; i < 8; i++)
-		h = h << 8 | b[i];
-	return h;
+	for (uint32_t i = 0; i < id.n; i++)
+		h = h << 8 | (unsigned char)id.p[i];
+	return id.n ? h << (8 * (8 - id.n)) : 0;
 }
 
 /* Row `ordinal` (head and length of its id) raised the greatest id: the
@@ -1449,7 +1449,7 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 	}
 	uint64_t ordinal = c->ordinal++, h = 0, first = 0;
 	uint32_t idlen = 0;
-	if (c == &r->seq && r->activity && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
+	if (c == &r->seq && r->ids.slots && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
 		prefetch_next(r);
 	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false, up = false;
 	uint64_t head = 0;

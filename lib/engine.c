@@ -154,9 +154,9 @@ static void tally_total(const tally *t, remit__sum *out)
 static uint64_t cell_hash(remit__skey payee, size_t pn, remit__skey payer, size_t rn,
 			  const remit__module *m, const char *kind)
 {
-	uint64_t h = remit__skey_hash(payee, pn) ^ remit__skey_hash(payer, rn) * 31;
-	h ^= ((uintptr_t)m >> 4) * 0x9e3779b97f4a7c15ull ^ ((uintptr_t)kind >> 3) * 0xff51afd7ed558ccdull;
-	return h ^ h >> 29;
+	uint64_t x = payee.a ^ (uint64_t)pn << 56 ^ (uintptr_t)m ^ 0x9e3779b97f4a7c15ull;
+	uint64_t y = payer.a ^ (uint64_t)rn << 56 ^ (uintptr_t)kind ^ 0xe7037ed1a0b428dbull;
+	return remit__mum(x, y) ^ remit__mum(payee.b ^ 0x8ebc6af09c88c6e3ull, payer.b ^ 0x589965cc75374cc3ull);
 }
 
 static void cells_grow(cells *c)
