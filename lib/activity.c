@@ -57,11 +57,13 @@
 #include "activity.h"
 #include "arena.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_SCHEMA 32     /* fields of a schema */
 #define TEXT_MAX 255      /* bytes of an id, code, organisation, number, ... */
@@ -71,6 +73,8 @@
 #define SAMPLE_EVERY 32   /* rows between kept offsets (re-reading ids) */
 #define ODD_FREE 1024     /* ids out of order allowed in ascending mode, */
 #define ODD_RATE 256      /* ... plus one per ODD_RATE rows */
+#define ID_MEMORY (16u << 20) /* default bytes of slots before the set goes on disk */
+#define DISK_PARTS 256    /* files the ids' hashes are spread over, on disk */
 
 /* The per-field rules of DATA.md beyond the type. */
 struct fspec {
@@ -124,6 +128,9 @@ struct idset {
 	remit__rowmark *marks;
 	size_t nmarks, capmarks;
 	uint64_t next_mark;
+	/* on disk (REREAD, see the top of the file): every row is decided */
+	size_t mem_max;  /* bytes the slots may take before the set goes on disk */
+	bool external;
 };
 
 /* ---- readers and cursors ------------------------------------------------- */
@@ -480,6 +487,43 @@ static int reread_row(remit__reader *r, uint64_t ordinal, remit__str *id, uint64
 	return 0;
 }
 
+/* Rows the input holds, estimated from the bytes per row so far. */
+static uint64_t rows_estimate(const remit__reader *r, uint64_t rows, uint64_t offset_now)
+{
+	uint64_t size = remit__csv_bytes_total(r->csv), bytes = offset_now - r->data_start;
+	if (!rows || !bytes || size <= r->data_start)
+		return rows;
+	unsigned __int128 est = (unsigned __int128)(size - r->data_start) * rows / bytes;
+	return est > ((uint64_t)1 << 40) ? (uint64_t)1 << 40 : (uint64_t)est;
+}
+
+/* Keep row `ordinal`'s place: a sample every SAMPLE_EVERY rows (REREAD),
+ * a mark every REMIT__MARK_BYTES. */
+static void keep_place(struct idset *s, uint64_t ordinal, uint64_t offset, uint64_t line)
+{
+	if (s->mode == IDS_REREAD && ordinal % SAMPLE_EVERY == 0) {
+		if (s->nsamples == s->capsamples) {
+			s->capsamples = s->capsamples ? s->capsamples * 2 : 1024;
+			s->samples = remit__xrealloc(s->samples, s->capsamples * sizeof *s->samples);
+			if (s->ascending) {
+				s->heads = remit__xrealloc(s->heads, s->capsamples * sizeof *s->heads);
+				s->hlens = remit__xrealloc(s->hlens, s->capsamples);
+			}
+		}
+		if (s->ascending)
+			s->hlens[s->nsamples] = 0;
+		s->samples[s->nsamples++] = (struct sample){offset, line};
+	}
+	if (offset >= s->next_mark) {
+		if (s->nmarks == s->capmarks) {
+			s->capmarks = s->capmarks ? s->capmarks * 2 : 256;
+			s->marks = remit__xrealloc(s->marks, s->capmarks * sizeof *s->marks);
+		}
+		s->marks[s->nmarks++] = (remit__rowmark){offset, line, ordinal};
+		s->next_mark = offset + REMIT__MARK_BYTES;
+	}
+}
+
 /* Rebuild the table larger: sized for the rows the input is estimated to
  * hold (its size over the bytes per row so far), at least double.  The
  * first growth comes after 850 ids, so a well-estimated file grows once.
@@ -489,15 +533,12 @@ static int reread_grow(remit__reader *r, uint64_t offset_now, remit_error *err)
 {
 	struct idset *s = &r->ids;
 	uint64_t cap = s->cap * 2;
-	uint64_t size = remit__csv_bytes_total(r->csv), bytes = offset_now - r->data_start;
-	if (s->done && bytes && size > r->data_start) {
-		/* rows the input holds at the bytes per row so far; later rows
-		 * shorter than the first ones make this grow again, re-estimated */
-		unsigned __int128 est = (unsigned __int128)(size - r->data_start) * s->done / bytes;
-		est = est + est * 2 / 3; /* about 60% full when the estimate is right */
-		if (est > cap)
-			cap = est > ((uint64_t)1 << 40) ? (uint64_t)1 << 40 : (uint64_t)est;
-	}
+	/* rows the input holds at the bytes per row so far; later rows shorter
+	 * than the first ones make this grow again, re-estimated */
+	uint64_t est = rows_estimate(r, s->done, offset_now);
+	est = est + est * 2 / 3; /* about 60% full when the estimate is right */
+	if (est > cap)
+		cap = est > ((uint64_t)1 << 40) ? (uint64_t)1 << 40 : est;
 	ids_release(s);
 	ids_alloc(s, cap);
 	s->n = 0;
@@ -753,8 +794,180 @@ static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, u
 	return 0;
 }
 
+/* ---- the id set: on disk (REREAD; see the top of the file) --------------- */
+
+/* A remembered id on disk: its hash and its row. */
+struct disk_id {
+	uint64_t hash, ordinal;
+};
+
+/* DISK_PARTS new temporary files (in $TMPDIR, else /tmp), already
+ * unlinked; false if they cannot be made. */
+static bool disk_open(FILE **f)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	memset(f, 0, DISK_PARTS * sizeof *f);
+	for (int i = 0; i < DISK_PARTS; i++) {
+		snprintf(path, sizeof path, "%s/remit-ids-XXXXXX", dir && *dir ? dir : "/tmp");
+		int fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+		if (fd < 0 || !(f[i] = fdopen(fd, "w+b"))) {
+			if (fd >= 0)
+				close(fd);
+			for (int j = 0; j < i; j++)
+				fclose(f[j]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void disk_close(FILE **f)
+{
+	for (int i = 0; i < DISK_PARTS; i++)
+		if (f[i])
+			fclose(f[i]);
+}
+
+static int disk_failed(const remit__reader *r, remit_error *err)
+{
+	return data_error(err, r->name, 0, 0,
+			  "cannot write the temporary files of the duplicate-id check (%s)",
+			  strerror(errno ? errno : EIO));
+}
+
+/* Whether row x (its id in *id) has the id of an earlier row of v[0..x)
+ * that shares its hash and is no duplicate: then *first is that row's
+ * line.  Read again from the input, id by id (a 64-bit hash collision
+ * between different ids is rare). */
+static int disk_earlier(remit__reader *r, const struct disk_id *v, uint64_t x, remit__str id,
+			bool *dup, uint64_t *first, remit_error *err)
+{
+	*dup = false;
+	for (uint64_t y = 0; y < x && !*dup; y++) {
+		remit__str other;
+		uint64_t line;
+		if (v[y].hash != v[x].hash || dupe_of(&r->ids, v[y].ordinal, &line))
+			continue;
+		int rc = reread_row(r, v[y].ordinal, &other, &line, err);
+		if (rc < 0)
+			return rc;
+		if (remit__str_same(id, other)) {
+			*dup = true;
+			*first = line;
+		}
+	}
+	return 0;
+}
+
+/* The duplicates among the n rows of one part file (in file order): a
+ * table keyed by hash holds the first row of each hash; a row whose hash
+ * is there has its id and that row's read again and compared.  Rows
+ * before `decided` were decided in ascending mode. */
+static int disk_part(remit__reader *r, FILE *f, uint64_t n, uint64_t decided,
+		     struct disk_id **buf, uint64_t *cap, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	uint64_t tcap = 64;
+	while (tcap < 2 * n)
+		tcap *= 2;
+	if (n + tcap > *cap) {
+		*cap = n + tcap;
+		*buf = remit__xrealloc(*buf, *cap * sizeof **buf);
+	}
+	struct disk_id *v = *buf, *t = v + n; /* t: the table, ordinal + 1 (0: empty) */
+	memset(t, 0, tcap * sizeof *t);
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0 || fread(v, sizeof *v, n, f) != n)
+		return disk_failed(r, err);
+	char mine[TEXT_MAX];
+	for (uint64_t x = 0; x < n; x++) {
+		uint64_t i = (v[x].hash >> 8) & (tcap - 1);
+		while (t[i].ordinal && t[i].hash != v[x].hash)
+			i = (i + 1) & (tcap - 1);
+		if (!t[i].ordinal) { /* the first row of its hash */
+			t[i] = (struct disk_id){v[x].hash, v[x].ordinal + 1};
+			continue;
+		}
+		if (v[x].ordinal < decided)
+			continue; /* decided in ascending mode */
+		remit__str id, other;
+		uint64_t line, first;
+		int rc = reread_row(r, v[x].ordinal, &id, &line, err);
+		if (rc < 0)
+			return rc;
+		memcpy(mine, id.p, id.n);
+		id.p = mine;
+		rc = reread_row(r, t[i].ordinal - 1, &other, &first, err);
+		if (rc < 0)
+			return rc;
+		bool dup = remit__str_same(id, other);
+		if (!dup) /* another id with that hash */
+			rc = disk_earlier(r, v, x, id, &dup, &first, err);
+		if (rc < 0)
+			return rc;
+		if (dup)
+			dupe_add(s, v[x].ordinal, first);
+	}
+	return 0;
+}
+
+/* Decide every row of the file on disk (row `ordinal`, at `offset`, being
+ * met): read the whole file again, writing each remembered id's hash and
+ * row to one of DISK_PARTS temporary files by its hash, then find the
+ * duplicates part by part.  The rows after `ordinal` get their places
+ * (samples, marks) as the first pass would give them.  Returns 1 when
+ * done, 0 if no temporary file could be made (nothing changed), or an
+ * error. */
+static int on_disk(remit__reader *r, uint64_t ordinal, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	FILE *f[DISK_PARTS];
+	uint64_t count[DISK_PARTS] = {0};
+	if (!disk_open(f))
+		return 0;
+	remit__csv *a = s->again;
+	remit__csv_record rec;
+	uint64_t o = 0;
+	int rc = remit__csv_seek(a, r->data_start, UINT64_MAX, true, r->data_line, err);
+	remit__csv_set_slack(a, 0);
+	while (rc == 0) {
+		rc = remit__csv_next(a, &rec, err);
+		if (rc <= 0)
+			break;
+		rc = 0;
+		if (o > ordinal)
+			keep_place(s, o, rec.offset, rec.line);
+		remit__str id;
+		if (checkable(r, &rec, &id)) {
+			struct disk_id e = {remit__hash(id.p, id.n), o};
+			int k = (int)(e.hash >> 56);
+			if (fwrite(&e, sizeof e, 1, f[k]) != 1)
+				rc = disk_failed(r, err);
+			count[k]++;
+		}
+		o++;
+	}
+	remit__csv_set_slack(a, 4096);
+	if (rc == 0 && o <= ordinal)
+		rc = changed(r, err);
+	struct disk_id *buf = NULL;
+	uint64_t cap = 0;
+	for (int k = 0; rc == 0 && k < DISK_PARTS; k++)
+		rc = disk_part(r, f[k], count[k], ordinal, &buf, &cap, err);
+	free(buf);
+	disk_close(f);
+	if (rc < 0)
+		return rc;
+	s->external = true;
+	s->done = o;
+	return 1;
+}
+
 /* Leave ascending mode: every id seen so far (before row `ordinal`) gets
- * its slot. */
+ * its slot, or, when the slots of the whole file would take more than
+ * mem_max bytes, every row is decided on disk. */
 static int leave_ascending(remit__reader *r, uint64_t ordinal, uint64_t offset, remit_error *err)
 {
 	struct idset *s = &r->ids;
@@ -766,6 +979,15 @@ static int leave_ascending(remit__reader *r, uint64_t ordinal, uint64_t offset, 
 	s->heads = NULL;
 	s->hlens = NULL;
 	s->nodd = s->capodd = 0;
+	uint64_t est = rows_estimate(r, ordinal, offset);
+	if (est > s->mem_max / sizeof *s->slots * 3 / 5) { /* 60% full */
+		ids_release(s);
+		s->cap = 0;
+		int rc = on_disk(r, ordinal, err);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+		ids_alloc(s, 1024);
+	}
 	uint64_t done = s->done;
 	s->done = ordinal;
 	int rc = reread_grow(r, offset, err);
@@ -838,27 +1060,13 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 {
 	struct idset *s = &r->ids;
 	*dup = false;
-	if (s->mode == IDS_REREAD && ordinal % SAMPLE_EVERY == 0) {
-		if (s->nsamples == s->capsamples) {
-			s->capsamples = s->capsamples ? s->capsamples * 2 : 1024;
-			s->samples = remit__xrealloc(s->samples, s->capsamples * sizeof *s->samples);
-			if (s->ascending) {
-				s->heads = remit__xrealloc(s->heads, s->capsamples * sizeof *s->heads);
-				s->hlens = remit__xrealloc(s->hlens, s->capsamples);
-			}
-		}
-		if (s->ascending)
-			s->hlens[s->nsamples] = 0;
-		s->samples[s->nsamples++] = (struct sample){offset, line};
+	if (s->external) { /* decided on disk */
+		if (ordinal >= s->done)
+			return changed(r, err);
+		*dup = idlen && dupe_of(s, ordinal, first);
+		return 0;
 	}
-	if (offset >= s->next_mark) {
-		if (s->nmarks == s->capmarks) {
-			s->capmarks = s->capmarks ? s->capmarks * 2 : 256;
-			s->marks = remit__xrealloc(s->marks, s->capmarks * sizeof *s->marks);
-		}
-		s->marks[s->nmarks++] = (remit__rowmark){offset, line, ordinal};
-		s->next_mark = offset + REMIT__MARK_BYTES;
-	}
+	keep_place(s, ordinal, offset, line);
 	s->done = ordinal + 1;
 	if (!idlen)
 		return 0;
@@ -866,6 +1074,10 @@ static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint6
 		int rc = leave_ascending(r, ordinal, offset, err);
 		if (rc < 0)
 			return rc;
+		if (s->external) {
+			*dup = dupe_of(s, ordinal, first);
+			return 0;
+		}
 	}
 	if (s->ascending)
 		return ascending_pass(r, ordinal, offset, line, id, h, idlen, up, head, dup, first,
@@ -902,7 +1114,7 @@ int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size
 {
 	struct idset *s = &r->ids;
 	int64_t dups = 0;
-	if (s->mode != IDS_REREAD || ordinal0 != s->done)
+	if (s->mode != IDS_REREAD || (ordinal0 != s->done && !s->external))
 		return data_error(err, r->name, 0, 0, "internal: rows committed out of order");
 	for (size_t i = 0; i < n; i++) {
 		if (i + 8 < n && notes[i + 8].idlen)
@@ -1094,7 +1306,8 @@ int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exa
 int remit__cursor_resume(remit__cursor *c, uint64_t offset, uint64_t line, uint64_t ordinal,
 			 remit_error *err)
 {
-	if (ordinal != c->r->ids.done)
+	const struct idset *s = &c->r->ids;
+	if (s->external ? ordinal > s->done : ordinal != s->done) /* on disk: all decided */
 		return data_error(err, c->r->name, 0, 0, "internal: resumed out of order");
 	int rc = remit__cursor_seek(c, offset, UINT64_MAX, true, line, ordinal, false, err);
 	c->decides = rc == 0;
@@ -1113,6 +1326,22 @@ static int open_csv(remit__reader *r, remit_error *err)
 	if (r->path)
 		return remit__csv_open(r->path, &r->csv, err);
 	return remit__csv_open_mem(r->mem, r->mem_len, r->name, &r->csv, err);
+}
+
+/* REMIT_ID_MEMORY (bytes, with an optional K, M or G) or ID_MEMORY. */
+static size_t id_memory(void)
+{
+	const char *v = getenv("REMIT_ID_MEMORY");
+	char *end;
+	if (!v || !*v)
+		return ID_MEMORY;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+	end += shift != 0;
+	if (errno || *end || end == v || n > (SIZE_MAX >> shift))
+		return ID_MEMORY;
+	return (size_t)n << shift;
 }
 
 static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
@@ -1145,6 +1374,7 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 			remit__csv_set_slack(r->ids.again, 4096);
 			r->ids.ascending = true;
 		}
+		r->ids.mem_max = id_memory();
 		ids_alloc(&r->ids, 1024);
 	}
 	*out = r;

@@ -649,7 +649,7 @@ Test(activity, ascending_ids_and_ids_out_of_order)
 
 /* Ids in no order: past 1024 + 1/256 of the rows out of order, every id
  * gets a slot, and duplicates are still found, of either kind of row. */
-Test(activity, ids_in_no_order)
+static void ids_in_no_order(void)
 {
 	enum { N = 6007 }; /* prime: i × 2999 mod N is a permutation */
 	size_t cap = 64 + (size_t)(N + 8) * 48, n = 0;
@@ -682,6 +682,20 @@ Test(activity, ids_in_no_order)
 	free(text);
 }
 
+Test(activity, ids_in_no_order)
+{
+	ids_in_no_order();
+}
+
+/* With REMIT_ID_MEMORY=0 the set, leaving ascending mode, decides every
+ * row on disk instead (activity.c, "on disk"): the same rejects. */
+Test(activity, ids_in_no_order_on_disk)
+{
+	setenv("REMIT_ID_MEMORY", "0", 1);
+	ids_in_no_order();
+	unsetenv("REMIT_ID_MEMORY");
+}
+
 /* The id set against a plain reference, over random files: ids in order
  * with a few out of order, ids in no order, runs of each, duplicates of
  * every kind of earlier row, rows whose id is not remembered (a wrong field
@@ -705,7 +719,7 @@ static int by_id_then_row(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
-Test(activity, id_set_against_a_reference)
+static void id_set_against_a_reference(void)
 {
 	enum { ROWS = 6000, FILES = 24 };
 	char(*ids)[24] = malloc(ROWS * sizeof *ids);
@@ -781,6 +795,20 @@ Test(activity, id_set_against_a_reference)
 	free(first);
 	free(order);
 	free(text);
+}
+
+Test(activity, id_set_against_a_reference)
+{
+	id_set_against_a_reference();
+}
+
+/* The same files with the set on disk once it leaves ascending mode (the
+ * files with 200 and 1000 ids in 1000 out of order). */
+Test(activity, id_set_on_disk_against_a_reference)
+{
+	setenv("REMIT_ID_MEMORY", "0", 1);
+	id_set_against_a_reference();
+	unsetenv("REMIT_ID_MEMORY");
 }
 
 /* ---- population --------------------------------------------------------- */

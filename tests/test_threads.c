@@ -95,6 +95,9 @@ static int note(FILE *f, unsigned lines, unsigned width)
 }
 
 /* dups: rows in 100,000 that repeat an earlier id. */
+/* Rows in 1000 whose id is out of order ('@' < 'A'), some repeated. */
+static unsigned odd_ids = 3;
+
 static void gen_activity(const char *name, unsigned rows, unsigned dups, bool final_newline)
 {
 	static const char *const pods[] = {"EL", "EL", "EL", "EL", "NE", "NE", "NE",
@@ -120,7 +123,7 @@ static void gen_activity(const char *name, unsigned rows, unsigned dups, bool fi
 		civil(s + los, end);
 		if (below(100000) < dups && i > 10)
 			snprintf(id, sizeof id, "A%u", below(i)); /* a duplicate */
-		else if (kind < 3) /* out of id order ('@' < 'A'), some repeated */
+		else if (below(1000) < odd_ids) /* out of id order, some repeated */
 			snprintf(id, sizeof id, "@%u", below(i / 4 + 1));
 		else
 			snprintf(id, sizeof id, "A%u", i);
@@ -428,6 +431,39 @@ Test(threads, duplicates_everywhere)
 		price("plain.yaml", "dups.csv", NULL, t, true);
 		if (t > 1)
 			same_as_one(t);
+	}
+	char *rej = slurp("rejects", 1);
+	size_t n = 0;
+	for (const char *p = rej; (p = strstr(p, "duplicate of the row on line")); p++)
+		n++;
+	cr_assert_gt(n, 1000, "%zu duplicates", n);
+	free(rej);
+}
+
+/* Ids in no order, decided on disk (REMIT_ID_MEMORY=0, activity.c "on
+ * disk"): the same outputs as with the slots in memory, for any thread
+ * count. */
+Test(threads, ids_in_no_order_on_disk)
+{
+	odd_ids = 300;
+	gen_activity("odd.csv", ROWS, 300, true);
+	odd_ids = 3;
+	price("plain.yaml", "odd.csv", NULL, 1, true);
+	char *mem[4];
+	for (int k = 0; k < 4; k++)
+		mem[k] = slurp(outputs[k], 1);
+	setenv("REMIT_ID_MEMORY", "0", 1);
+	for (int t = 1; t <= 8; t *= 2) {
+		price("plain.yaml", "odd.csv", NULL, t, true);
+		if (t > 1)
+			same_as_one(t);
+	}
+	unsetenv("REMIT_ID_MEMORY");
+	for (int k = 0; k < 4; k++) {
+		char *disk = slurp(outputs[k], 1);
+		cr_assert(strcmp(mem[k], disk) == 0, "%s differs on disk", outputs[k]);
+		free(disk);
+		free(mem[k]);
 	}
 	char *rej = slurp("rejects", 1);
 	size_t n = 0;
