@@ -53,6 +53,22 @@
  * flags: about 0.9 byte per row.  Once more than 1 row in 256 (past the first 1024) has come
  * out of order, the set leaves ascending mode for good: every id seen so
  * far gets its slot (reread_grow) and the set goes on as above.
+ *
+ * Ids in no order on disk.  When the slots for the whole input (its rows
+ * estimated as above) would take more than REMIT_ID_MEMORY bytes (16 MiB by
+ * default, about 1.2 million rows), leaving ascending mode decides every
+ * row of the input at once instead (on_disk): the input is read again from
+ * its start, and each remembered id's hash and row go to one of 256
+ * temporary files (in $TMPDIR, unlinked at once) chosen by the hash's top
+ * byte.  Each file, read back in file order, goes through a small table
+ * keyed by hash that holds the first row of each hash: a row whose hash is
+ * there has both ids read again and compared (and, should two different
+ * ids share a 64-bit hash, every earlier row of that hash).  Memory is then
+ * one file's table (16 bytes × 3 per row of the file, 1/256 of the input)
+ * besides the samples and flags, whatever the input's size; the cost is
+ * one more read of the input and 16 bytes a row of temporary files.  The
+ * rows before the switch keep the decisions ascending mode gave them.  If
+ * no temporary file can be made, the slots are used as above.
  */
 #include "activity.h"
 #include "arena.h"
