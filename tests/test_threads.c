@@ -422,6 +422,17 @@ Test(threads, capitation_risk_share_with_a_population)
 	check("capitated.yaml", "population.csv");
 }
 
+/* The rejects of --threads 1 name more than 1000 duplicate ids. */
+static void more_than_1000_duplicates(void)
+{
+	char *rej = slurp("rejects", 1);
+	size_t n = 0;
+	for (const char *p = rej; (p = strstr(p, "duplicate of the row on line")); p++)
+		n++;
+	cr_assert_gt(n, 1000, "%zu duplicates", n);
+	free(rej);
+}
+
 /* Duplicate ids in every part: past 8 parts the first pass stops guessing
  * and reads the rest on one thread (engine.c, too_many_duplicates). */
 Test(threads, duplicates_everywhere)
@@ -432,12 +443,7 @@ Test(threads, duplicates_everywhere)
 		if (t > 1)
 			same_as_one(t);
 	}
-	char *rej = slurp("rejects", 1);
-	size_t n = 0;
-	for (const char *p = rej; (p = strstr(p, "duplicate of the row on line")); p++)
-		n++;
-	cr_assert_gt(n, 1000, "%zu duplicates", n);
-	free(rej);
+	more_than_1000_duplicates();
 }
 
 /* Ids in no order, decided on disk (REMIT_ID_MEMORY=0, activity.c "on
@@ -465,12 +471,7 @@ Test(threads, ids_in_no_order_on_disk)
 		free(disk);
 		free(mem[k]);
 	}
-	char *rej = slurp("rejects", 1);
-	size_t n = 0;
-	for (const char *p = rej; (p = strstr(p, "duplicate of the row on line")); p++)
-		n++;
-	cr_assert_gt(n, 1000, "%zu duplicates", n);
-	free(rej);
+	more_than_1000_duplicates();
 }
 
 Test(threads, gzip_and_odd_files)

@@ -123,7 +123,7 @@ typedef struct tariff {
 	bool has_quality;
 	remit__num quality_rate;
 	rounding rounds[NSTEPS];
-	bool quick; /* no rule but price, long stay, MFF and short stay (quick_quote) */
+	bool quick; /* no rule but price, stays, MFF, readmission (quick_quote) */
 } tariff;
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -990,6 +990,21 @@ static void round_step(calc *c, enum step s)
 	add_comp(c, REMIT_C_ROUNDING, remit__num_sub(c->cx->pool, rv, c->v));
 }
 
+/* The activity line of a row (fields f) paid `amount` by module m. */
+static void activity_line(remit__pline *line, const remit__module *m, const remit__val *f,
+			  remit__num amount, const char *basis)
+{
+	line->module = m;
+	line->kind = "activity";
+	line->payer = f[REMIT__A_COMMISSIONER].s;
+	line->payee = f[REMIT__A_PROVIDER].s;
+	line->patient = f[REMIT__A_PATIENT].s;
+	line->activity = f[REMIT__A_ID].s;
+	line->pod = f[REMIT__A_POD].s;
+	line->amount = amount;
+	line->basis = basis;
+}
+
 /* Whether the row's stay is short (short_stay applies to it). */
 static bool short_stay_applies(const tariff *t, const remit__row *row)
 {
@@ -1148,15 +1163,7 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	if (amount.big)
 		return false;
 	line->nocomps = true;
-	line->module = m;
-	line->kind = "activity";
-	line->payer = f[REMIT__A_COMMISSIONER].s;
-	line->payee = prov;
-	line->patient = f[REMIT__A_PATIENT].s;
-	line->activity = f[REMIT__A_ID].s;
-	line->pod = f[REMIT__A_POD].s;
-	line->amount = amount;
-	line->basis = "";
+	activity_line(line, m, f, amount, "");
 	return true;
 }
 
@@ -1245,15 +1252,7 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 		add_comp(&c, REMIT_C_ROUNDING, remit__num_sub(cx->pool, amount, exact));
 	*big = c.big || amount.big;
 
-	line->module = m;
-	line->kind = "activity";
-	line->payer = f[REMIT__A_COMMISSIONER].s;
-	line->payee = f[REMIT__A_PROVIDER].s;
-	line->patient = f[REMIT__A_PATIENT].s;
-	line->activity = f[REMIT__A_ID].s;
-	line->pod = f[REMIT__A_POD].s;
-	line->amount = amount;
-	line->basis = cx->basis;
+	activity_line(line, m, f, amount, cx->basis);
 	return REMIT__PRICED;
 }
 
