@@ -967,6 +967,23 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Price part p again on this thread from where its first record is known
+ * to start (pos, line, ordinal), into fresh accumulators; speculative:
+ * still noting ids for the first pass (false once its duplicates are
+ * known). */
+static void reprice_part(par *pp, part *p, worker *self, uint64_t pos, uint64_t line,
+			 uint64_t ordinal, bool speculative)
+{
+	part_run_free(p->acc, NULL);
+	p->acc = part_run_new(pp->run);
+	p->start = pos;
+	p->exact = true;
+	p->line0 = line;
+	p->ordinal0 = ordinal;
+	p->speculative = speculative;
+	price_part(pp, p, self->cur, self->pool);
+}
+
 /* Join part k into the run: check a guessed start, find duplicates, price
  * again if needed, then add up and deliver.  pos, line and ordinal: where
  * the next part's first record must be (updated). */
@@ -983,13 +1000,7 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 					    blank lines before its first record too) */
 			shift = (int64_t)*line - (int64_t)p->first_line;
 		if (again) { /* a wrong guess, or an error to confirm */
-			part_run_free(p->acc, NULL);
-			p->acc = part_run_new(run);
-			p->start = *pos;
-			p->exact = true;
-			p->line0 = *line;
-			p->ordinal0 = *ordinal;
-			price_part(pp, p, self->cur, self->pool);
+			reprice_part(pp, p, self, *pos, *line, *ordinal, true);
 			shift = 0;
 		}
 		/* the rows read (before an error too: their lines are delivered
@@ -1000,14 +1011,7 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 			p->rc = (int)dups;
 		} else if (dups > 0) { /* price again, duplicates known */
 			p->repriced = true;
-			part_run_free(p->acc, NULL);
-			p->acc = part_run_new(run);
-			p->start = *pos;
-			p->exact = true;
-			p->line0 = *line;
-			p->ordinal0 = *ordinal;
-			p->speculative = false;
-			price_part(pp, p, self->cur, self->pool);
+			reprice_part(pp, p, self, *pos, *line, *ordinal, false);
 			shift = 0;
 		}
 	}
