@@ -102,6 +102,21 @@ struct fspec {
 	uint8_t type;      /* remit__ftype */
 };
 
+/* The plan grouped by type, so that a valid row is typed without a
+ * switch per field (type_quick); reasons are left to the plan's order. */
+struct qfield {
+	uint8_t f;
+	bool required;
+	uint32_t col;
+	uint32_t max_len;
+	int64_t max; /* INT */
+};
+
+struct quick {
+	struct qfield str[MAX_SCHEMA], date[MAX_SCHEMA], num[MAX_SCHEMA], rest[MAX_SCHEMA];
+	int nstr, ndate, nnum, nrest;
+};
+
 /* ---- the id set (see the top of the file) ------------------------------ */
 
 enum { IDS_REREAD, IDS_COPY };
@@ -168,8 +183,12 @@ struct remit__cursor {
 	remit__str *attrs; /* the current row's attribute values */
 	bool decides;           /* the first pass meets this cursor's rows (the
 				   sequential cursor, or one resumed) */
-	char prev_id[TEXT_MAX]; /* the last remembered id read (recnote.up) */
-	uint32_t prev_len;      /* 0: none since the cursor's start */
+	/* the last remembered id read (recnote.up): its length (0: none since
+	   the cursor's start), head and tail, and its bytes if longer than
+	   ID_KEYED */
+	uint32_t prev_len;
+	uint64_t prev_head, prev_tail;
+	char prev_id[TEXT_MAX];
 	uint64_t ordinal;  /* of the next data record */
 	bool speculative;
 	/* the current reject */
@@ -194,6 +213,7 @@ struct remit__reader {
 	/* fields without a column that a row's defaults fill in */
 	uint8_t reset[MAX_SCHEMA];
 	int nreset;
+	struct quick quick;     /* the plan (past the id) by type, for type_quick */
 	uint32_t nattrs;
 	uint32_t *attr_col;     /* header column of each attribute */
 	remit__str *attr_names;
@@ -336,9 +356,16 @@ static void ids_place(struct idset *s, uint64_t h, uint64_t slot)
 	s->n++;
 }
 
+/* Slots past the caches: worth fetching ahead.  (In ascending mode the
+ * set keeps a small table for ids out of order, which stays in cache.) */
+static inline bool ids_far(const struct idset *s)
+{
+	return s->slots && s->cap > (32u << 10);
+}
+
 static void ids_prefetch(const struct idset *s, uint64_t h)
 {
-	if (s->slots)
+	if (ids_far(s))
 		__builtin_prefetch(&s->slots[slot_home(s, h)]);
 }
 
@@ -590,16 +617,32 @@ static int id_cmp(remit__str a, remit__str b)
 }
 
 /* An id's first 8 bytes, big-endian and zero-padded: for ids of one
- * length, heads in integer order are ids in id order, as far as they go. */
+ * length, heads in integer order are ids in id order, as far as they go.
+ * Short ids take two overlapping loads (or three bytes), not a loop. */
 static uint64_t id_head(remit__str id)
 {
-	if (id.n >= 8)
-		return __builtin_bswap64(remit__load64(id.p));
-	uint64_t h = 0;
-	for (uint32_t i = 0; i < id.n; i++)
-		h = h << 8 | (unsigned char)id.p[i];
-	return id.n ? h << (8 * (8 - id.n)) : 0;
+	const unsigned char *p = (const unsigned char *)id.p;
+	uint32_t n = id.n;
+	if (n >= 8)
+		return __builtin_bswap64(remit__load64(p));
+	if (n >= 4) /* bytes 0..3 and n-4..n-1, each at its place */
+		return (uint64_t)__builtin_bswap32((uint32_t)remit__load32(p)) << 32 |
+		       (uint64_t)__builtin_bswap32((uint32_t)remit__load32(p + n - 4)) << (64 - 8 * n);
+	if (n == 0)
+		return 0;
+	return (uint64_t)p[0] << 56 | (uint64_t)p[n >> 1] << (56 - 8 * (n >> 1)) |
+	       (uint64_t)p[n - 1] << (64 - 8 * n);
 }
+
+/* For ids of one length n (8 < n ≤ 16) whose heads are equal, their last 8
+ * bytes big-endian are in id order (the bytes they share with the head are
+ * equal); 0 for shorter ids. */
+static uint64_t id_tail(remit__str id)
+{
+	return id.n > 8 ? __builtin_bswap64(remit__load64(id.p + id.n - 8)) : 0;
+}
+
+#define ID_KEYED 16 /* ids up to this long are compared by (head, tail) */
 
 /* Row `ordinal` (head and length of its id) raised the greatest id: the
  * first such row of its block keys the block. */
@@ -1248,6 +1291,26 @@ static void make_plan(remit__reader *r)
 				     : f == REMIT__P_NEED)
 			r->reset[r->nreset++] = (uint8_t)f;
 	}
+	struct quick *q = &r->quick;
+	for (int k = r->activity ? 1 : 0; k < r->nplan; k++) { /* the id is typed first */
+		int f = r->plan[k];
+		const struct fspec *sp = &r->spec[f];
+		struct qfield qf = {(uint8_t)f, sp->required, (uint32_t)sp->col, sp->max_len, sp->max};
+		switch ((remit__ftype)sp->type) {
+		case REMIT__T_STR:
+		case REMIT__T_LIST:
+			q->str[q->nstr++] = qf;
+			break;
+		case REMIT__T_DATE:
+			q->date[q->ndate++] = qf;
+			break;
+		case REMIT__T_INT:
+			q->num[q->nnum++] = qf;
+			break;
+		default:
+			q->rest[q->nrest++] = qf;
+		}
+	}
 }
 
 static int read_header(remit__reader *r, remit_error *err)
@@ -1614,6 +1677,60 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
 	return true;
 }
 
+/* The plan's fields (past the id), a type at a time: true if every one
+ * keeps its rules.  False says only that one does not: type_fields then
+ * types the row again in the plan's order, for the reason of the first.
+ * The common row so costs no switch and no call per field. */
+static inline bool type_quick(remit__cursor *c, const remit__csv_record *rec,
+			      remit__numpool *pool)
+{
+	const remit__reader *restrict r = c->r;
+	const struct quick *restrict q = &r->quick;
+	remit__val *restrict vals = c->vals;
+	const remit__str *restrict in = rec->fields;
+	bool bad = false;
+
+	for (int k = 0; k < r->nreset; k++)
+		vals[r->reset[k]] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
+	for (int k = 0; k < q->nstr; k++) { /* .i and .d stay zero */
+		const struct qfield *x = &q->str[k];
+		remit__str s = in[x->col];
+		remit__val *v = &vals[x->f];
+		v->s = s;
+		v->present = s.n != 0;
+		bad |= (s.n > x->max_len) | (x->required & (s.n == 0));
+	}
+	for (int k = 0; k < q->ndate; k++) {
+		const struct qfield *x = &q->date[k];
+		remit__str s = in[x->col];
+		remit__val *v = &vals[x->f];
+		v->s = s;
+		v->present = s.n != 0;
+		v->i = 0;
+		if (s.n)
+			bad |= !date_of(c, s, &v->i);
+		else
+			bad |= x->required;
+	}
+	for (int k = 0; k < q->nnum; k++) {
+		const struct qfield *x = &q->num[k];
+		remit__str s = in[x->col];
+		remit__val *v = &vals[x->f];
+		v->s = s;
+		v->present = s.n != 0;
+		v->i = 0;
+		if (s.n)
+			bad |= (s.n > x->max_len) | !parse_count(s, x->max, &v->i);
+		else
+			bad |= x->required;
+	}
+	for (int k = 0; k < q->nrest; k++) {
+		const struct qfield *x = &q->rest[k];
+		bad |= !type_value(c, rec, x->f, &r->spec[x->f], &vals[x->f], in[x->col], pool);
+	}
+	return !bad;
+}
+
 _Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
 
 /* Type and check a record.  For an activity row whose id is typed (so
@@ -1630,7 +1747,8 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 		return fail_at(c, rec->line, 0, "expected %" PRIu32 " fields, got %" PRIu32,
 			       r->ncols, rec->nfields);
 	if (!r->activity)
-		return type_fields(c, rec, 0, pool) && finish_population(c, rec);
+		return (type_quick(c, rec, pool) || type_fields(c, rec, 0, pool)) &&
+		       finish_population(c, rec);
 	if (!type_field(c, rec, REMIT__A_ID, pool))
 		return false;
 	remit__str id = c->vals[REMIT__A_ID].s;
@@ -1638,7 +1756,8 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 	*idlen = id.n;
 	if (c->decides && ordinal >= r->ids.done)
 		ids_prefetch(&r->ids, *h);
-	return type_fields(c, rec, 1, pool) && finish_activity(c, rec);
+	return (type_quick(c, rec, pool) || type_fields(c, rec, 1, pool)) &&
+	       finish_activity(c, rec);
 }
 
 static void fill_reject(remit__cursor *c, const remit__csv_record *rec, remit__reject *rej)
@@ -1679,6 +1798,29 @@ static void prefetch_next(const remit__reader *r)
 		ids_prefetch(&r->ids, remit__hash(next.p, (size_t)(comma - next.p)));
 }
 
+/* Is id above the last one cursor c read (in id order)?  *head: its head.
+ * It becomes the last one. */
+static inline bool above_prev(remit__cursor *c, remit__str id, uint64_t *head)
+{
+	uint64_t h = id_head(id), t = id_tail(id);
+	bool up;
+	if (id.n != c->prev_len)
+		up = c->prev_len && id.n > c->prev_len;
+	else if (h != c->prev_head)
+		up = h > c->prev_head;
+	else if (id.n <= ID_KEYED)
+		up = t > c->prev_tail;
+	else
+		up = memcmp(id.p, c->prev_id, id.n) > 0;
+	if (id.n > ID_KEYED)
+		memcpy(c->prev_id, id.p, id.n);
+	c->prev_len = id.n;
+	c->prev_head = h;
+	c->prev_tail = t;
+	*head = h;
+	return up;
+}
+
 /* One record of cursor c: typed, and its duplicate check done the way the
  * cursor works (first pass, known duplicates, or noted only). */
 static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
@@ -1695,17 +1837,13 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 	}
 	uint64_t ordinal = c->ordinal++, h = 0, first = 0;
 	uint32_t idlen = 0;
-	if (c == &r->seq && r->ids.slots && ordinal >= r->ids.done && r->spec[REMIT__A_ID].col == 0)
+	if (c == &r->seq && ids_far(&r->ids) && ordinal >= r->ids.done &&
+	    r->spec[REMIT__A_ID].col == 0)
 		prefetch_next(r);
 	bool ok = check_row(c, &rec, ordinal, pool, &h, &idlen), dup = false, up = false;
 	uint64_t head = 0;
-	if (r->activity && idlen) { /* is the id above the previous one? */
-		remit__str id = c->vals[REMIT__A_ID].s;
-		up = c->prev_len && id_cmp(id, (remit__str){c->prev_id, c->prev_len}) > 0;
-		memcpy(c->prev_id, id.p, id.n);
-		c->prev_len = id.n;
-		head = id_head(id);
-	}
+	if (r->activity && idlen) /* is the id above the previous one? */
+		up = above_prev(c, c->vals[REMIT__A_ID].s, &head);
 	if (r->activity) {
 		if (c->speculative) {
 			if (note)

@@ -699,7 +699,8 @@ Test(activity, ids_in_no_order_on_disk)
 /* The id set against a plain reference, over random files: ids in order
  * with a few out of order, ids in no order, runs of each, duplicates of
  * every kind of earlier row, rows whose id is not remembered (a wrong field
- * count).  Each row must be a reject naming the first row of its id
+ * count); ids of up to 8 bytes, of 9 to 16 and of more (each compared
+ * another way in id order).  Each row must be a reject naming the first row of its id
  * exactly when an earlier remembered row has that id. */
 static uint64_t rnd_state;
 
@@ -730,17 +731,18 @@ static void id_set_against_a_reference(void)
 		rnd_state = 0x9e3779b97f4a7c15ull * (uint64_t)(file + 1);
 		uint32_t disorder = (uint32_t[]){0, 1, 5, 30, 200, 1000}[file % 6]; /* per 1000 */
 		uint32_t again = (uint32_t[]){0, 2, 20, 100}[file / 6];              /* per 1000 */
+		const char *pre = (const char *[]){"", "SPELL-", "SPELL-2024-0000-"}[(file + file / 6) % 3];
 		size_t n = (size_t)sprintf(text, HDR "\n");
 		uint64_t next = 1 + rnd_below(1000);
 		for (int i = 0; i < ROWS; i++) {
 			if (i > 0 && rnd_below(1000) < again) { /* an earlier id again */
 				strcpy(ids[i], ids[rnd_below((uint32_t)i)]);
 			} else if (rnd_below(1000) < disorder) { /* anything, often below */
-				snprintf(ids[i], sizeof ids[i], "%s%llu", rnd_below(4) ? "" : "x",
+				snprintf(ids[i], sizeof ids[i], "%s%s%llu", pre, rnd_below(4) ? "" : "x",
 					 (unsigned long long)rnd_below((uint32_t)next + 10));
 			} else { /* ascending, with gaps */
 				next += 1 + rnd_below(3);
-				snprintf(ids[i], sizeof ids[i], "%llu", (unsigned long long)next);
+				snprintf(ids[i], sizeof ids[i], "%s%llu", pre, (unsigned long long)next);
 			}
 			kept[i] = rnd_below(50) != 0;
 			n += (size_t)sprintf(text + n, kept[i] ? "%s,p,v,c,EL,H,2024-04-01\n" : "%s,p,v\n",
