@@ -45,6 +45,7 @@
  * cell never matches anything, so "" could only mislead).
  */
 #include "predicate.h"
+#include "arena.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,7 +84,20 @@ typedef struct use {
 	uint32_t slot, off;
 } use;
 
+/* A scope that is one "field in [a, b, ...]" (or not in) of a few short
+ * exact strings, as most are (`pod in [EL, NE]`): tested by key, with no
+ * walk of the nodes. */
+#define ONE_MAX 4
+struct one {
+	uint32_t n; /* literals; 0: the scope is not of this form */
+	uint32_t field;
+	bool neg;
+	uint32_t len[ONE_MAX];
+	remit__skey k[ONE_MAX];
+};
+
 struct remit__pred {
+	struct one one;
 	const node *nodes;
 	const uint32_t *kids;
 	const slit *slits;
@@ -301,8 +315,23 @@ static bool eval(const remit__pred *p, uint32_t i, const remit__row *row, const 
 	}
 }
 
+static inline bool one_in(const struct one *o, const remit__row *row)
+{
+	const remit__val *v = &row->f[o->field];
+	remit__str s = v->s;
+	if (!v->present || s.n > REMIT__SKEY_MAX)
+		return o->neg;
+	remit__skey k = remit__skey_of(s.p, s.n);
+	for (uint32_t i = 0; i < o->n; i++)
+		if (o->len[i] == s.n && remit__skey_eq(o->k[i], k))
+			return !o->neg;
+	return o->neg;
+}
+
 bool remit__pred_eval(const remit__pred *p, const remit__row *row, const uint32_t *attr_map)
 {
+	if (p->one.n)
+		return one_in(&p->one, row);
 	return eval(p, p->root, row, attr_map);
 }
 
@@ -1057,6 +1086,26 @@ static int parse_top(ctx *c)
 
 #define ALIGN(x) (((x) + 15) & ~(size_t)15)
 
+/* Is p one exact-strings leaf (struct one)?  Then fill p->one. */
+static void find_one(remit__pred *p)
+{
+	const node *nd = &p->nodes[p->root];
+	p->one.n = 0;
+	if (nd->kind != N_LEAF || nd->attr || nd->vt != VT_STR || nd->op != OP_IN ||
+	    nd->count != nd->nexact || nd->count > ONE_MAX)
+		return;
+	for (uint32_t i = 0; i < nd->count; i++) {
+		slit l = p->slits[nd->first + i];
+		if (l.len > REMIT__SKEY_MAX)
+			return;
+		p->one.len[i] = l.len;
+		p->one.k[i] = remit__skey_of(p->strs + l.off, l.len);
+	}
+	p->one.field = nd->field;
+	p->one.neg = nd->neg;
+	p->one.n = nd->count;
+}
+
 static remit__pred *pack(ctx *c, uint32_t root)
 {
 	const vec *part[] = {&c->nodes, &c->kids, &c->slits, &c->ints,
@@ -1092,6 +1141,7 @@ static remit__pred *pack(ctx *c, uint32_t root)
 	p->root = root;
 	p->nuses = c->uses.n;
 	p->pool = c->pool;
+	find_one(p);
 	return p;
 }
 

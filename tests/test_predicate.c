@@ -325,6 +325,29 @@ static bool code_is(const char *src, const char *code)
 	return act(src);
 }
 
+/* A scope of one "in" of a few short strings is tested by a key of each
+ * string: strings whose keys agree but whose lengths do not, a difference
+ * in any byte, a value too long to key, and more literals than the keyed
+ * form takes. */
+Test(predicate, in_by_key)
+{
+	cr_expect(code_is("code in [E]", "E"));
+	cr_expect(!code_is("code in [EEE]", "E"));
+	cr_expect(!code_is("code in [EE, EEE]", "E"));
+	cr_expect(code_is("code not in [EE, EEE]", "E"));
+	cr_expect(!code_is("code in [AAAAA]", "AAAAAA"));
+	cr_expect(code_is("code in [AAAAA, AAAAAA]", "AAAAAA"));
+	cr_expect(code_is("code in [ABCDEFGHIJKLMNOP]", "ABCDEFGHIJKLMNOP"));
+	cr_expect(!code_is("code in [ABCDEFGHIJKLMNOP]", "ABCDEFGHXJKLMNOP"));
+	cr_expect(!code_is("code in [ABCDEFGHIJKLMNOP]", "ABCDEFGHIJKLMNOQ"));
+	cr_expect(!code_is("code in [ABC, ABCDEFGHIJKLMNOP]", "ABCDEFGHIJKLMNOPQ"));
+	cr_expect(code_is("code not in [ABC]", "ABCDEFGHIJKLMNOPQ"));
+	cr_expect(code_is("code in [A, B, C, D, HN1]", "HN1"));
+	cr_expect(!code_is("code in [A, B, C, D, HN1]", "HN"));
+	cr_expect(!code_is("code in [A, HN1]", ""));
+	cr_expect(code_is("code not in [A, HN1]", ""));
+}
+
 Test(predicate, long_sorted_list)
 {
 	/* 2,000 codes given in reverse order, plus two wildcards. */
