@@ -542,7 +542,8 @@ static uint64_t rows_estimate(const remit__reader *r, uint64_t rows, uint64_t of
 
 /* Keep row `ordinal`'s place: a sample every SAMPLE_EVERY rows (REREAD),
  * a mark every REMIT__MARK_BYTES. */
-static void keep_place(struct idset *s, uint64_t ordinal, uint64_t offset, uint64_t line)
+static inline __attribute__((always_inline)) void keep_place(struct idset *s, uint64_t ordinal,
+							     uint64_t offset, uint64_t line)
 {
 	if (s->mode == IDS_REREAD && ordinal % SAMPLE_EVERY == 0) {
 		if (s->nsamples == s->capsamples) {
@@ -789,9 +790,14 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
 /* The first pass in ascending mode, for row `ordinal` whose id is
  * remembered (see first_pass).  up: the row's cursor found its id above
  * the previous remembered id. */
-static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
-			  const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head,
-			  bool *dup, uint64_t *first, remit_error *err)
+static int ascending_reread(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+			    const remit__str *id, uint64_t h, uint32_t idlen, uint64_t head,
+			    bool *dup, uint64_t *first, remit_error *err);
+
+static inline __attribute__((always_inline)) int
+ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+	       const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head, bool *dup,
+	       uint64_t *first, remit_error *err)
 {
 	struct idset *s = &r->ids;
 	bool after_max = s->have_max && s->last_ordinal == s->max_ordinal;
@@ -802,6 +808,17 @@ static int ascending_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, u
 		key_block(s, ordinal, head, idlen);
 		return 0;
 	}
+	return ascending_reread(r, ordinal, offset, line, id, h, idlen, head, dup, first, err);
+}
+
+/* ascending_pass when the row did not plainly raise the greatest id: read
+ * the ids again to know. */
+static __attribute__((noinline)) int
+ascending_reread(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+		 const remit__str *id, uint64_t h, uint32_t idlen, uint64_t head, bool *dup,
+		 uint64_t *first, remit_error *err)
+{
+	struct idset *s = &r->ids;
 	char mine[TEXT_MAX];
 	remit__str cur = id ? *id : empty_str, max; /* *id: the cursor's window, not reread's */
 	remit__csv_record rec;
@@ -1113,7 +1130,8 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
  * remit__recnote),
  * decide whether it is a duplicate (*first: the line of its id's first
  * row). */
-static int first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
+static inline __attribute__((always_inline)) int
+first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
 		      const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head,
 		      bool *dup, uint64_t *first, remit_error *err)
 {
@@ -1681,7 +1699,8 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
  * keeps its rules.  False says only that one does not: type_fields then
  * types the row again in the plan's order, for the reason of the first.
  * The common row so costs no switch and no call per field. */
-static inline bool type_quick(remit__cursor *c, const remit__csv_record *rec,
+static inline __attribute__((always_inline)) bool type_quick(remit__cursor *c,
+							     const remit__csv_record *rec,
 			      remit__numpool *pool)
 {
 	const remit__reader *restrict r = c->r;

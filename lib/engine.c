@@ -580,11 +580,6 @@ const char *remit__fmt_money(remit__ctx *cx, remit__num v)
 	return b;
 }
 
-remit__num remit__round_line(remit__ctx *cx, remit__num exact)
-{
-	return remit__num_round(cx->pool, exact, cx->regime->scale, cx->regime->mode);
-}
-
 /* ---- the run ---------------------------------------------------------- */
 
 static uint32_t *module_tally_new(const remit_regime *r)
@@ -666,7 +661,8 @@ static bool claims(const remit__module *m, remit__ctx *cx, const remit__row *row
 
 /* Offer one valid row to the modules; returns the outcome and sets
  * cx->reason for unpriced rows. */
-static remit__outcome offer(struct remit__run *run, const remit__row *row,
+static inline __attribute__((always_inline)) remit__outcome
+offer(struct remit__run *run, const remit__row *row,
 			    const uint32_t *attr_map)
 {
 	const remit_regime *r = run->regime;

@@ -79,7 +79,10 @@ static inline remit__str remit__org_name(const remit__ctx *cx, uint32_t id)
 void remit__pline_init(remit__pline *l, const remit__module *m, const char *kind);
 
 /* Round a line's exact amount at the regime's scale and mode. */
-remit__num remit__round_line(remit__ctx *cx, remit__num exact);
+static inline remit__num remit__round_line(remit__ctx *cx, remit__num exact)
+{
+	return remit__num_round(cx->pool, exact, cx->regime->scale, cx->regime->mode);
+}
 
 /* A whole run over open readers (files or memory): the population (NULL
  * if none) is loaded first, then the activity priced.  With only_id, only

@@ -723,7 +723,8 @@ static bool away(remit__rmode mode, int sign, int half, bool odd)
 }
 
 /* c × 10^-d rounded to an integer, d >= 1 (the small fast path). */
-static int64_t round_small(int64_t c, int d, remit__rmode mode)
+static inline __attribute__((always_inline)) int64_t round_small(int64_t c, int d,
+								   remit__rmode mode)
 {
 	int64_t q = 0, r = c;
 	i128 unit = 0; /* 0: larger than any remainder (d > 38) */

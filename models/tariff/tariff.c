@@ -188,20 +188,37 @@ static bool pod_in(const podlist *l, remit__str pod)
 }
 
 /* The index key of a price row: "pod\x1fcode"; false if too long. */
+/* memcpy for the few bytes of a pod or a code: fixed-size moves, no call. */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
 static bool price_key(char *buf, size_t cap, const char *pod, size_t podn, const char *code,
 		      size_t coden, size_t *len)
 {
 	if (podn + coden + 1 > cap)
 		return false;
-	memcpy(buf, pod, podn);
+	copy_short(buf, pod, podn);
 	buf[podn] = '\x1f';
-	memcpy(buf + podn + 1, code, coden);
+	copy_short(buf + podn + 1, code, coden);
 	*len = podn + 1 + coden;
 	return true;
 }
 
-static uint32_t price_find(const tariff *t, const char *pod, size_t podn, const char *code,
-			   size_t coden)
+static inline __attribute__((always_inline)) uint32_t
+price_find(const tariff *t, const char *pod, size_t podn, const char *code, size_t coden)
 {
 	char buf[512];
 	size_t len;
@@ -882,8 +899,8 @@ static void tariff_patient(const remit__module *m, remit__ctx *cx, const remit__
 
 /* ---- pricing -------------------------------------------------------------- */
 
-static const price *find_price(const tariff *t, remit__str code, remit__str pod,
-			       remit__str *used_pod)
+static inline __attribute__((always_inline)) const price *
+find_price(const tariff *t, remit__str code, remit__str pod, remit__str *used_pod)
 {
 	uint32_t k = price_find(t, pod.p, pod.n, code.p, code.n);
 	*used_pod = pod;
