@@ -975,3 +975,87 @@ Test(csv, tricky_bytes_at_every_refill_offset)
 	}
 	free(text);
 }
+
+/* The fast scan, in blocks of 32 bytes (where the processor has AVX2) and
+ * of 16, against the byte scanner alone: random records of plain fields
+ * (empty, short, longer than a block), with now and then a quote, a CR, a
+ * CRLF, a blank line, a byte ≥ 0x80 or a NUL, must read the same. */
+static uint64_t scan_rnd = 0x2545f4914f6cdd1dull;
+
+static unsigned scan_below(unsigned n)
+{
+	scan_rnd ^= scan_rnd << 13;
+	scan_rnd ^= scan_rnd >> 7;
+	scan_rnd ^= scan_rnd << 17;
+	return (unsigned)(scan_rnd % n);
+}
+
+static void same_record(const remit__csv_record *a, const remit__csv_record *b, unsigned width,
+			int k)
+{
+	cr_assert_eq(a->nfields, b->nfields, "width %u record %d", width, k);
+	cr_assert_eq(a->line, b->line, "width %u record %d", width, k);
+	cr_assert_eq(a->offset, b->offset, "width %u record %d", width, k);
+	cr_assert(a->raw.n == b->raw.n && memcmp(a->raw.p, b->raw.p, a->raw.n) == 0,
+		  "width %u record %d", width, k);
+	cr_assert((a->error == NULL) == (b->error == NULL), "width %u record %d", width, k);
+	if (a->error)
+		cr_assert_str_eq(a->error, b->error, "width %u record %d", width, k);
+	for (uint32_t i = 0; i < a->nfields; i++) {
+		uint64_t la, lb;
+		uint32_t ca, cb;
+		cr_assert(a->fields[i].n == b->fields[i].n &&
+				  memcmp(a->fields[i].p, b->fields[i].p, a->fields[i].n) == 0,
+			  "width %u record %d field %u", width, k, i);
+		remit__csv_field_pos(a, i, &la, &ca);
+		remit__csv_field_pos(b, i, &lb, &cb);
+		cr_assert(la == lb && ca == cb, "width %u record %d field %u", width, k, i);
+	}
+}
+
+Test(csv, every_scan_width_reads_alike)
+{
+	enum { RECORDS = 20000 };
+	static const char odd[] = {'"', '\r', '\n', '\x80', '\0', 'a'};
+	char *text = malloc((size_t)RECORDS * 400);
+	size_t n = 0;
+	for (int k = 0; k < RECORDS; k++) {
+		unsigned fields = 1 + scan_below(scan_below(4) ? 12 : 80);
+		for (unsigned f = 0; f < fields; f++) {
+			unsigned len = scan_below(4) ? scan_below(12) : scan_below(70);
+			for (unsigned i = 0; i < len; i++)
+				text[n++] = scan_below(200) ? (char)('0' + scan_below(75))
+							    : odd[scan_below(sizeof odd)];
+			if (f + 1 < fields)
+				text[n++] = ',';
+		}
+		if (scan_below(3) == 0)
+			text[n++] = '\r';
+		text[n++] = '\n';
+		if (scan_below(50) == 0)
+			text[n++] = '\n';
+	}
+	unsigned widths[] = {32, 16};
+	for (int w = 0; w < 2; w++) {
+		remit__csv *fast = open_mem_n(text, n), *bytes = open_mem_n(text, n);
+		unsigned width = remit__csv_set_scan(fast, widths[w]);
+		cr_assert_eq(remit__csv_set_scan(bytes, 0), 0);
+		cr_assert(width == widths[w] || (widths[w] == 32 && width == 16),
+			  "width %u for %u", width, widths[w]);
+		int k = 0;
+		for (;; k++) {
+			remit__csv_record a, b;
+			remit_error ea = {0}, eb = {0};
+			int ra = remit__csv_next(fast, &a, &ea), rb = remit__csv_next(bytes, &b, &eb);
+			cr_assert_eq(ra, rb, "width %u record %d: %s / %s", width, k, ea.message,
+				     eb.message);
+			if (ra <= 0)
+				break;
+			same_record(&a, &b, width, k);
+		}
+		cr_assert_gt(k, RECORDS / 2);
+		remit__csv_close(fast);
+		remit__csv_close(bytes);
+	}
+	free(text);
+}
