@@ -113,8 +113,9 @@ struct qfield {
 };
 
 struct quick {
-	struct qfield str[MAX_SCHEMA], date[MAX_SCHEMA], num[MAX_SCHEMA], rest[MAX_SCHEMA];
-	int nstr, ndate, nnum, nrest;
+	struct qfield str[MAX_SCHEMA], date[MAX_SCHEMA], num[MAX_SCHEMA], sex[MAX_SCHEMA],
+		rest[MAX_SCHEMA];
+	int nstr, ndate, nnum, nsex, nrest;
 };
 
 /* ---- the id set (see the top of the file) ------------------------------ */
@@ -166,17 +167,19 @@ struct idset {
 
 /* ---- readers and cursors ------------------------------------------------- */
 
-/* Recently parsed dates (files repeat them): the text's words and the day. */
-#define DATE_CACHE 2048
-struct datememo {
-	uint64_t w;  /* bytes 0..7 ("YYYY-MM-") */
-	uint32_t dd; /* bytes 8..9, + 1 (0: empty) */
-	int32_t days;
+/* Months of recently parsed dates (files repeat them): "YYYY-MM-" as one
+ * word, its first day and its length.  A date of a month here is its two
+ * day digits away; 64 entries (1 KiB) stay in the first-level cache. */
+#define MONTH_CACHE 64
+struct monthmemo {
+	uint64_t w;     /* bytes 0..7 ("YYYY-MM-"); 0: empty */
+	int32_t first;  /* days of the month's day 1 */
+	uint32_t len;   /* days in the month */
 };
 
 struct remit__cursor {
 	remit__reader *r;
-	struct datememo dates[DATE_CACHE];
+	struct monthmemo months[MONTH_CACHE];
 	remit__csv *csv;
 	bool own_csv;
 	remit__val vals[MAX_SCHEMA];
@@ -1325,6 +1328,9 @@ static void make_plan(remit__reader *r)
 		case REMIT__T_INT:
 			q->num[q->nnum++] = qf;
 			break;
+		case REMIT__T_SEX:
+			q->sex[q->nsex++] = qf;
+			break;
 		default:
 			q->rest[q->nrest++] = qf;
 		}
@@ -1571,23 +1577,40 @@ static __attribute__((noinline)) bool type_dec(remit__cursor *c, const remit__cs
 	return true;
 }
 
-/* A date through the cursor's memo of recent dates. */
+/* A date the long way, and its month into the cursor's memo. */
+static __attribute__((noinline)) bool date_parse_month(remit__cursor *c, remit__str s,
+							int64_t *days, struct monthmemo *m)
+{
+	static const unsigned char dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (!remit__date_parse(s.p, s.n, days))
+		return false;
+	unsigned y = (unsigned)((s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 +
+				(s.p[3] - '0'));
+	unsigned mon = (unsigned)((s.p[5] - '0') * 10 + (s.p[6] - '0'));
+	unsigned d = (unsigned)((s.p[8] - '0') * 10 + (s.p[9] - '0'));
+	bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+	m->w = remit__load64(s.p);
+	m->first = (int32_t)(*days - (d - 1)); /* years 1..9999: within ±3.7 million days */
+	m->len = dim[mon] + (mon == 2 && leap);
+	(void)c;
+	return true;
+}
+
+/* A date, through the cursor's memo of recent months: the same answer as
+ * remit__date_parse. */
 static inline bool date_of(remit__cursor *c, remit__str s, int64_t *days)
 {
 	if (s.n != 10)
 		return false;
 	uint64_t w = remit__load64(s.p);
-	uint32_t dd = ((uint32_t)(unsigned char)s.p[8] << 8 | (unsigned char)s.p[9]) + 1;
-	struct datememo *m = &c->dates[((w ^ dd) * 0x9e3779b97f4a7c15ull) >> 53];
-	if (m->w == w && m->dd == dd) {
-		*days = m->days;
-		return true;
-	}
-	if (!remit__date_parse(s.p, s.n, days))
+	struct monthmemo *m = &c->months[(w * 0x9e3779b97f4a7c15ull) >> 58];
+	if (m->w != w)
+		return date_parse_month(c, s, days, m);
+	unsigned d0 = (unsigned char)s.p[8] - '0', d1 = (unsigned char)s.p[9] - '0';
+	unsigned d = d0 * 10 + d1;
+	if (d0 > 9 || d1 > 9 || d - 1 >= m->len)
 		return false;
-	m->w = w;
-	m->dd = dd;
-	m->days = (int32_t)*days; /* years 1..9999: within ±3.7 million days */
+	*days = m->first + (int64_t)d - 1;
 	return true;
 }
 
@@ -1740,6 +1763,17 @@ static inline __attribute__((always_inline)) bool type_quick(remit__cursor *c,
 		v->i = 0;
 		if (s.n)
 			bad |= (s.n > x->max_len) | !parse_count(s, x->max, &v->i);
+		else
+			bad |= x->required;
+	}
+	for (int k = 0; k < q->nsex; k++) {
+		const struct qfield *x = &q->sex[k];
+		remit__str s = in[x->col];
+		remit__val *v = &vals[x->f];
+		v->s = s;
+		v->present = s.n != 0;
+		if (s.n)
+			bad |= s.n != 1 || (s.p[0] != 'M' && s.p[0] != 'F' && s.p[0] != 'U');
 		else
 			bad |= x->required;
 	}

@@ -35,7 +35,7 @@ int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key)
 	return -1;
 }
 
-int64_t remit__table_find(const remit__table *t, const char *s, size_t n)
+int64_t remit__table_find_long(const remit__table *t, const char *s, size_t n)
 {
 	if (!t->index)
 		return -1;

@@ -61,7 +61,20 @@ int remit__table_column(const remit__table *t, const char *name);
  * repeats an earlier row's (so the caller can report it), or -1. */
 int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key);
 
-/* Row whose key equals s[0..n), or -1. */
-int64_t remit__table_find(const remit__table *t, const char *s, size_t n);
+/* Row whose key equals s[0..n), or -1.  A short key (an organisation, a
+ * code) is found inline: a lookup per activity row is common. */
+int64_t remit__table_find_long(const remit__table *t, const char *s, size_t n);
+
+static inline int64_t remit__table_find(const remit__table *t, const char *s, size_t n)
+{
+	if (!t->index || n > REMIT__SKEY_MAX)
+		return remit__table_find_long(t, s, n);
+	remit__skey k = remit__skey_of(s, n);
+	uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->mask;
+	for (const remit__tslot *e; (e = &t->index[i])->row1; i = (i + 1) & t->mask)
+		if (e->len == n && remit__skey_eq(e->k, k))
+			return e->row1 - 1;
+	return -1;
+}
 
 #endif

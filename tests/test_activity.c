@@ -339,6 +339,52 @@ Test(activity, dates)
 	remit__reader_close(r);
 }
 
+/* Dates come through a memo of recent months: every day number (valid or
+ * not, digits or not) of months already met, and of leap and common
+ * Februaries, must read as remit__date_parse reads it alone, and the
+ * values must be the calendar's (day 1 of a month + the day − 1). */
+Test(activity, dates_of_months_met_before)
+{
+	static const char *years[] = {"1900", "2000", "2023", "2024"};
+	static const char *days[] = {"00", "01", "09", "10", "15", "28", "29",
+				     "30", "31", "32", "1x", "x1", "3:", "/1"};
+	enum { N = 2 * 4 * 12 * 14 };
+	char(*dates)[11] = malloc(N * sizeof *dates);
+	char *text = malloc((size_t)N * 40 + 64);
+	size_t n = (size_t)sprintf(text, HDR "\n");
+	int k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int y = 0; y < 4; y++)
+			for (int m = 1; m <= 12; m++)
+				for (int d = 0; d < 14; d++, k++) {
+					snprintf(dates[k], sizeof dates[k], "%s-%02d-%s", years[y], m,
+						 days[d]);
+					n += (size_t)sprintf(text + n, "r%d,p1,PRV,COM,EL,HRG,%s\n", k,
+							     dates[k]);
+				}
+	remit__reader *r = open_a(text);
+	for (k = 0; k < N; k++) {
+		int64_t want;
+		remit__row row;
+		remit__reject rej = {0};
+		remit_error err = {0};
+		int rc = remit__reader_next(r, pool, &row, &rej, &err);
+		if (!remit__date_parse(dates[k], 10, &want)) {
+			cr_assert_eq(rc, REMIT__READ_REJECT, "%s", dates[k]);
+			continue;
+		}
+		cr_assert_eq(rc, REMIT__READ_ROW, "%s: %s", dates[k], rej.reason);
+		int y = atoi(dates[k]), m = atoi(dates[k] + 5), d = atoi(dates[k] + 8);
+		cr_assert_eq(row.f[REMIT__A_START].i, remit__days_from_civil(y, (unsigned)m, 1) + d - 1,
+			     "%s", dates[k]);
+		cr_assert_eq(row.f[REMIT__A_START].i, want, "%s", dates[k]);
+	}
+	at_eof(r);
+	remit__reader_close(r);
+	free(dates);
+	free(text);
+}
+
 Test(activity, whole_numbers)
 {
 	one_bad("los", "-3", "los: expected a whole number ≥ 0, got \"-3\"");

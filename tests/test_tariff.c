@@ -543,3 +543,146 @@ Test(tariff, quick_path_leaves_64_bits_exactly)
 		cr_assert_str_eq(g.total, "9000009000001050.01", "lines %d", lines);
 	}
 }
+
+/* ---- finding a price ---------------------------------------------------------
+ * A price is found by its code's key and its pod's id when the code is
+ * short and the table has at most 64 pods, else by the whole key: the same
+ * code under two pods, a code longer than a key, a pod or code the table
+ * does not have, a code that is a prefix of one it has, and pod_fallback,
+ * each priced with and without lines (the quick path). */
+
+static void price_lookup(const char *yaml, const char *rows, bool lines, got *g)
+{
+	char *path = remit_test_csv(header, rows);
+	remit_regime *r = remit_test_load(yaml, "lookup.yaml");
+	if (lines)
+		remit_test_price(r, path, NULL, g);
+	else
+		remit_test_price_totals(r, path, NULL, g);
+	remit_regime_free(r);
+	unlink(path);
+	free(path);
+}
+
+Test(tariff, prices_found_by_code_and_pod)
+{
+	static const char yaml[] =
+		"remit: 1\n"
+		"regime: L\n"
+		"rounding: {scale: 2, mode: half-up}\n"
+		"modules:\n"
+		"  - module: tariff\n"
+		"    name: apc\n"
+		"    covers: pod in [EL, NE, DC, ZZ] or pod == P*\n"
+		"    prices:\n"
+		"      columns: [code, pod, price]\n"
+		"      rows:\n"
+		"        - [X1, EL, 100]\n"
+		"        - [X1, NE, 200]\n"
+		"        - [X12, EL, 150]\n"
+		"        - [LONGCODE0123456789AB, NE, 300]\n"
+		"        - [LONGCODE0123456789AC, NE, 301]\n"
+		"        - [X1, P0, 1]\n"
+		"        - [X1, P1, 2]\n"
+		"        - [X1, P2, 3]\n"
+		"        - [X1, P3, 4]\n"
+		"        - [X1, P4, 5]\n"
+		"        - [X1, P5, 6]\n"
+		"        - [X1, P6, 7]\n"
+		"        - [X1, P7, 8]\n"
+		"    pod_fallback: {DC: EL}\n";
+	static const char rows[] =
+		"A1,P1,R1,C1,EL,X1,2024-05-01,,,40,F,,,,\n"
+		"A2,P1,R2,C1,NE,X1,2024-05-01,,,40,F,,,,\n"
+		"A3,P1,R3,C1,EL,X12,2024-05-01,,,40,F,,,,\n"
+		"A4,P1,R4,C1,NE,LONGCODE0123456789AB,2024-05-01,,,40,F,,,,\n"
+		"A5,P1,R5,C1,NE,LONGCODE0123456789AC,2024-05-01,,,40,F,,,,\n"
+		"A6,P1,R6,C1,DC,X1,2024-05-01,,,40,F,,,,\n"  /* DC → EL: 100 */
+		"A7,P1,R7,C1,ZZ,X1,2024-05-01,,,40,F,,,,\n"  /* no ZZ price */
+		"A8,P1,R8,C1,EL,X,2024-05-01,,,40,F,,,,\n"   /* a prefix of X1 */
+		"A9,P1,R9,C1,NE,X12,2024-05-01,,,40,F,,,,\n" /* X12 has no NE price */
+		"B1,P1,R9,C1,EL,LONGCODE0123456789AB,2024-05-01,,,40,F,,,,\n" /* nor EL */
+		/* X1 under 8 more pods: the index holds one code many times */
+		"B2,P1,S,C1,P0,X1,2024-05-01,,,40,F,,,,\n"
+		"B3,P1,S,C1,P3,X1,2024-05-01,,,40,F,,,,\n"
+		"B4,P1,S,C1,P7,X1,2024-05-01,,,40,F,,,,\n"
+		"B5,P1,T,C1,P1,X1,2024-05-01,,,40,F,,,,\n"
+		"B6,P1,T,C1,P2,X1,2024-05-01,,,40,F,,,,\n"
+		"B7,P1,T,C1,P4,X1,2024-05-01,,,40,F,,,,\n"
+		"B8,P1,U,C1,P5,X1,2024-05-01,,,40,F,,,,\n"
+		"B9,P1,U,C1,P6,X1,2024-05-01,,,40,F,,,,\n";
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_lookup(yaml, rows, lines, &g);
+		cr_assert_eq(g.counts.priced, 14, "lines %d", lines);
+		cr_assert_eq(g.counts.unpriced, 4, "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R1"), "100.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R2"), "200.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R3"), "150.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R4"), "300.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R5"), "301.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R6"), "100.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "S"), "13.00", "lines %d", lines); /* 1 + 4 + 8 */
+		cr_assert_str_eq(by_payee(&g, "T"), "10.00", "lines %d", lines); /* 2 + 3 + 5 */
+		cr_assert_str_eq(by_payee(&g, "U"), "13.00", "lines %d", lines); /* 6 + 7 */
+		cr_assert_str_eq(g.total, "1187.00", "lines %d", lines);
+	}
+}
+
+/* A table of `codes` codes under `pods` pods, code k under pod q priced
+ * 1 + pods × k + q, and a row for each (payee R<q mod 10>), plus one for a
+ * pod the table lacks.  Pod q's rows are then paid codes × (1 + q) + pods ×
+ * (0 + 1 + ... + codes − 1).  500 × 4 fill the index by half, so that probes run
+ * through other codes and other pods of the same code; 1 × 70 pods is
+ * more than the index takes, so every price is found by its whole key. */
+static void codes_and_pods(int codes, int pods)
+{
+	size_t cap = (size_t)codes * pods * 48 + 1024;
+	char *yaml = malloc(cap), *rows = malloc(cap);
+	int n = snprintf(yaml, cap,
+			 "remit: 1\n"
+			 "regime: M\n"
+			 "rounding: {scale: 2, mode: half-up}\n"
+			 "modules:\n"
+			 "  - module: tariff\n"
+			 "    name: apc\n"
+			 "    covers: code == K*\n"
+			 "    prices:\n"
+			 "      columns: [code, pod, price]\n"
+			 "      rows:\n");
+	int m = 0;
+	for (int k = 0; k < codes; k++)
+		for (int q = 0; q < pods; q++) {
+			n += snprintf(yaml + n, cap - (size_t)n, "        - [K%03d, Q%02d, %d]\n", k, q,
+				      1 + pods * k + q);
+			m += snprintf(rows + m, cap - (size_t)m,
+				      "A%d,P1,R%d,C1,Q%02d,K%03d,2024-05-01,,,40,F,,,,\n",
+				      k * pods + q, q % 10, q, k);
+		}
+	m += snprintf(rows + m, cap - (size_t)m, "B,P1,R0,C1,Q%02d,K000,2024-05-01,,,40,F,,,,\n",
+		      pods);
+	for (int lines = 0; lines < (codes * pods < 200 ? 2 : 1); lines++) { /* got holds 256 */
+		got g;
+		price_lookup(yaml, rows, lines, &g);
+		cr_assert_eq(g.counts.priced, (uint64_t)(codes * pods), "lines %d", lines);
+		cr_assert_eq(g.counts.unpriced, 1, "lines %d", lines);
+		for (int j = 0; j < 10 && j < pods; j++) {
+			char payee[16], want[32];
+			long sum = 0;
+			for (int q = j; q < pods; q += 10)
+				sum += codes * (1 + q) + pods * (codes * (codes - 1) / 2);
+			snprintf(payee, sizeof payee, "R%d", j);
+			snprintf(want, sizeof want, "%ld.00", sum);
+			cr_assert_str_eq(by_payee(&g, payee), want, "%d × %d lines %d", codes, pods,
+					 lines);
+		}
+	}
+	free(yaml);
+	free(rows);
+}
+
+Test(tariff, many_codes_and_pods)
+{
+	codes_and_pods(500, 4);
+	codes_and_pods(1, 70);
+}

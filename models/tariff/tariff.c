@@ -39,19 +39,24 @@ enum step { STEP_BASE, STEP_STAY, STEP_TOPUPS, STEP_UPLIFTS, STEP_MFF, STEP_QUAN
 static const char *const step_names[NSTEPS] = {"base", "stay", "topups",
 					       "uplifts", "mff", "quantity"};
 
-typedef struct price {
-	/* The quick form (quick_quote): price and excess_day as whole numbers
-	 * of 10^-qexp, first so that a row's lookup touches one cache line. */
+/* A price's quick form (quick_quote): price and excess_day as whole
+ * numbers of 10^-qexp, and the long stay's trim. */
+typedef struct quick_price {
 	int64_t qprice, qexcess;
 	int64_t trim;
 	int32_t qexp;
 	bool quick;     /* the quick form exists */
 	bool has_long;  /* trim and excess_day given */
+} quick_price;
+
+typedef struct price {
+	quick_price q;
 	remit__num price;
 	remit__num excess_day;
 	bool has_ss_price, has_ss_rate;
 	remit__num ss_price, ss_rate;
 	const char *where; /* "file:line" of the row, for explain */
+	uint32_t podn;     /* bytes of its pod (its key is "pod\x1fcode") */
 } price;
 
 typedef struct podlist {
@@ -80,20 +85,28 @@ typedef struct rounding {
 	remit__rmode mode;
 } rounding;
 
-/* The price index for short keys: the key next to its price's index, so
- * that a lookup touches one cache line. */
+/* The price index for short codes: the code's key and its pod's id next
+ * to its price's index, so that a lookup touches one cache line. */
 typedef struct pslot {
-	remit__skey k;
-	uint32_t len;
-	uint32_t k1; /* index in prices + 1; 0 = empty */
+	remit__skey k;  /* of the code */
+	uint16_t len;   /* of the code */
+	uint16_t pod;   /* id in tariff.pod_k */
+	uint32_t k1;    /* index in prices + 1; 0 = empty */
+	quick_price q;  /* prices[k1 - 1].q, here so that quick_quote reads one place */
 } pslot;
+
+#define POD_MAX 64 /* pods of a price table indexed by id */
 
 typedef struct tariff {
 	remit__module base;
 	remit__pred *covers;
 	remit__strtab keys; /* "pod\x1fcode" → index in prices */
-	pslot *pindex;      /* keys of at most REMIT__SKEY_MAX bytes */
+	pslot *pindex;      /* prices whose code has at most REMIT__SKEY_MAX bytes;
+			       NULL: look every price up in keys */
 	uint32_t pmask;
+	remit__skey pod_k[POD_MAX]; /* the pods of the prices, by id */
+	uint32_t pod_len[POD_MAX];
+	uint32_t npods;
 	price *prices;
 	const char *prices_file;
 	struct {
@@ -188,69 +201,104 @@ static bool pod_in(const podlist *l, remit__str pod)
 }
 
 /* The index key of a price row: "pod\x1fcode"; false if too long. */
-/* memcpy for the few bytes of a pod or a code: fixed-size moves, no call. */
-static inline void copy_short(char *d, const char *s, size_t n)
-{
-	if (n >= 8 && n <= 16) {
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-	} else if (n >= 4 && n < 8) {
-		memcpy(d, s, 4);
-		memcpy(d + n - 4, s + n - 4, 4);
-	} else if (n < 4) {
-		for (size_t i = 0; i < n; i++)
-			d[i] = s[i];
-	} else {
-		memcpy(d, s, n);
-	}
-}
-
 static bool price_key(char *buf, size_t cap, const char *pod, size_t podn, const char *code,
 		      size_t coden, size_t *len)
 {
 	if (podn + coden + 1 > cap)
 		return false;
-	copy_short(buf, pod, podn);
+	memcpy(buf, pod, podn);
 	buf[podn] = '\x1f';
-	copy_short(buf + podn + 1, code, coden);
+	memcpy(buf + podn + 1, code, coden);
 	*len = podn + 1 + coden;
 	return true;
 }
 
+/* The pod's id among the tariff's pods, or -1 (no price has it). */
+static inline int pod_id(const tariff *t, const char *pod, size_t podn)
+{
+	if (podn > REMIT__SKEY_MAX)
+		return -1;
+	remit__skey k = remit__skey_of(pod, podn);
+	for (uint32_t i = 0; i < t->npods; i++)
+		if (t->pod_len[i] == podn && remit__skey_eq(t->pod_k[i], k))
+			return (int)i;
+	return -1;
+}
+
+static inline uint32_t pslot_home(const tariff *t, remit__skey k, size_t coden, int pod)
+{
+	return (uint32_t)(remit__skey_hash(k, coden) ^ (uint64_t)(pod + 1) * 0x9e3779b97f4a7c15ull) &
+	       t->pmask;
+}
+
+/* The index slot of (pod, code), t->pindex and coden ≤ REMIT__SKEY_MAX;
+ * NULL if there is none.  Found by the code's key and the pod's id, with
+ * no key built in memory (bytes stored one way and loaded another stall
+ * the processor). */
+static inline __attribute__((always_inline)) const pslot *
+slot_find(const tariff *t, const char *pod, size_t podn, const char *code, size_t coden)
+{
+	int pid = pod_id(t, pod, podn);
+	if (pid < 0)
+		return NULL;
+	remit__skey k = remit__skey_of(code, coden);
+	for (uint32_t i = pslot_home(t, k, coden, pid); t->pindex[i].k1; i = (i + 1) & t->pmask) {
+		const pslot *e = &t->pindex[i];
+		if (e->len == coden && e->pod == pid && remit__skey_eq(e->k, k))
+			return e;
+	}
+	return NULL;
+}
+
+/* The price of (pod, code), by index in prices, or UINT32_MAX: a short
+ * code through the index, a long one by its whole key "pod\x1fcode". */
 static inline __attribute__((always_inline)) uint32_t
 price_find(const tariff *t, const char *pod, size_t podn, const char *code, size_t coden)
 {
+	if (t->pindex && coden <= REMIT__SKEY_MAX) {
+		const pslot *e = slot_find(t, pod, podn, code, coden);
+		return e ? e->k1 - 1 : UINT32_MAX;
+	}
 	char buf[512];
 	size_t len;
 	if (!price_key(buf, sizeof buf, pod, podn, code, coden, &len))
 		return UINT32_MAX;
-	if (len > REMIT__SKEY_MAX || !t->pindex)
-		return remit__strtab_find(&t->keys, buf, len);
-	remit__skey k = remit__skey_of(buf, len);
-	for (uint32_t i = (uint32_t)remit__skey_hash(k, len) & t->pmask; t->pindex[i].k1;
-	     i = (i + 1) & t->pmask)
-		if (t->pindex[i].len == len && remit__skey_eq(t->pindex[i].k, k))
-			return t->pindex[i].k1 - 1;
-	return UINT32_MAX;
+	return remit__strtab_find(&t->keys, buf, len);
 }
 
-/* Index the short price keys (after all are read). */
+/* Index the prices with short codes by (code, pod id), after all are read;
+ * none if a pod is long or there are more than POD_MAX of them (the whole
+ * keys' table then finds every price). */
 static void price_index(remit__loader *L, tariff *t)
 {
+	t->npods = 0;
+	for (uint32_t id = 0; id < t->keys.n; id++) {
+		const char *pod = t->keys.strs[id];
+		size_t podn = t->prices[id].podn;
+		if (podn > REMIT__SKEY_MAX)
+			return;
+		if (pod_id(t, pod, podn) >= 0)
+			continue;
+		if (t->npods == POD_MAX)
+			return;
+		t->pod_k[t->npods] = remit__skey_of(pod, podn);
+		t->pod_len[t->npods++] = (uint32_t)podn;
+	}
 	uint32_t cap = 16;
 	while (cap < t->keys.n * 2u + 2)
 		cap *= 2;
 	t->pindex = remit__zalloc(remit__loader_arena(L), cap * sizeof *t->pindex);
 	t->pmask = cap - 1;
 	for (uint32_t id = 0; id < t->keys.n; id++) {
-		uint32_t n = t->keys.lens[id];
-		if (n > REMIT__SKEY_MAX)
+		size_t podn = t->prices[id].podn, coden = t->keys.lens[id] - podn - 1;
+		if (coden > REMIT__SKEY_MAX)
 			continue;
-		remit__skey k = remit__skey_of(t->keys.strs[id], n);
-		uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->pmask;
+		int pid = pod_id(t, t->keys.strs[id], podn);
+		remit__skey k = remit__skey_of(t->keys.strs[id] + podn + 1, coden);
+		uint32_t i = pslot_home(t, k, coden, pid);
 		while (t->pindex[i].k1)
 			i = (i + 1) & t->pmask;
-		t->pindex[i] = (pslot){k, n, id + 1};
+		t->pindex[i] = (pslot){k, (uint16_t)coden, (uint16_t)pid, id + 1, t->prices[id].q};
 	}
 }
 
@@ -301,10 +349,10 @@ static bool units_at(remit__num v, int32_t exp, int64_t *out)
 /* The quick form of a price row: price and excess_day on one exponent. */
 static void quick_form(price *p)
 {
-	remit__num x = p->has_long ? p->excess_day : REMIT__NUM_ZERO;
-	p->qexp = p->price.exp > x.exp ? p->price.exp : x.exp;
-	p->quick = !p->price.big && !x.big && units_at(p->price, p->qexp, &p->qprice) &&
-		   units_at(x, p->qexp, &p->qexcess);
+	remit__num x = p->q.has_long ? p->excess_day : REMIT__NUM_ZERO;
+	p->q.qexp = p->price.exp > x.exp ? p->price.exp : x.exp;
+	p->q.quick = !p->price.big && !x.big && units_at(p->price, p->q.qexp, &p->q.qprice) &&
+		   units_at(x, p->q.qexp, &p->q.qexcess);
 }
 
 static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb, uint32_t r,
@@ -325,7 +373,7 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 		remit__rules_error_at(L, m, "%s: price: required", ctx);
 		return false;
 	}
-	if (ok && has_trim && (!remit__num_to_i64(trim, &p.trim) || p.trim < 0)) {
+	if (ok && has_trim && (!remit__num_to_i64(trim, &p.q.trim) || p.q.trim < 0)) {
 		remit__rules_error_at(L, m, "%s: trim: expected a whole number of days ≥ 0", ctx);
 		return false;
 	}
@@ -339,7 +387,7 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 				      ctx);
 		return false;
 	}
-	p.has_long = has_trim;
+	p.q.has_long = has_trim;
 	quick_form(&p);
 	p.where = remit__sprintf(remit__loader_arena(L), "%s:%lu", tb->cells_file, line);
 	const char *code = remit__table_cell(tb, r, (uint32_t)col[0]);
@@ -357,6 +405,7 @@ static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb,
 				      code, pod, t->prices[k].where);
 		return false;
 	}
+	p.podn = (uint32_t)strlen(pod);
 	t->prices[k] = p;
 	return ok;
 }
@@ -1069,12 +1118,12 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 	else if (t->has_short && pod_in(&t->short_pods, pod))
 		REMIT__TRACE(cx, "  short stay: not applied (age %lld < min_age %lld)",
 			     (long long)age->i, (long long)t->short_min_age);
-	if (!pod_in(&t->long_pods, pod) || !p->has_long)
+	if (!pod_in(&t->long_pods, pod) || !p->q.has_long)
 		return;
-	int64_t days = los > p->trim ? los - p->trim : 0;
+	int64_t days = los > p->q.trim ? los - p->q.trim : 0;
 	remit__num add = remit__num_mul(cx->pool, remit__num_int(days), p->excess_day);
 	REMIT__TRACE(cx, "  long stay: max(0, los %lld − trim %lld) = %lld days × %s = %s",
-		     (long long)los, (long long)p->trim, (long long)days,
+		     (long long)los, (long long)p->q.trim, (long long)days,
 		     remit__fmt_amount(cx, p->excess_day), remit__fmt(cx, add));
 	if (days > 0) {
 		add_comp(c, REMIT_C_LONG_STAY, add);
@@ -1149,6 +1198,19 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
  * without the general machinery.  False, having changed nothing, when the
  * row needs that machinery (or a value would leave 64 bits): the caller
  * then quotes it the general way, unpriced rows included. */
+/* The quick form of the price of (pod, code) (with pod_fallback), or NULL. */
+static inline const quick_price *quick_find(const tariff *t, remit__str code, remit__str pod)
+{
+	if (t->pindex && code.n <= REMIT__SKEY_MAX) {
+		const pslot *e = slot_find(t, pod.p, pod.n, code.p, code.n);
+		if (e)
+			return &e->q;
+	}
+	remit__str used;
+	const price *p = find_price(t, code, pod, &used);
+	return p ? &p->q : NULL;
+}
+
 static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			remit__pline *line)
 {
@@ -1157,8 +1219,7 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	remit__num q = f[REMIT__A_QUANTITY].d;
 	if (q.big || q.coef != 1 || q.exp != 0)
 		return false; /* a quantity other than 1 (or 1 written 1.0): quote() */
-	remit__str pod;
-	const price *p = find_price(t, f[REMIT__A_CODE].s, f[REMIT__A_POD].s, &pod);
+	const quick_price *p = quick_find(t, f[REMIT__A_CODE].s, f[REMIT__A_POD].s);
 	if (!p || !p->quick)
 		return false;
 	remit__num mff = REMIT__NUM_ONE;
