@@ -825,6 +825,19 @@ static remit__num units_num(remit__numpool *pool, mpz_srcptr u, int scale)
 	return r;
 }
 
+bool remit__round_units(int64_t coef, int exp, int scale, remit__rmode mode, int64_t *units)
+{
+	if (exp > scale) {
+		*units = round_small(coef, exp - scale, mode);
+		return true;
+	}
+	i128 c = coef;
+	if (!mul_p10(&c, scale - exp) || !fits64(c))
+		return false;
+	*units = (int64_t)c;
+	return true;
+}
+
 remit__num remit__num_round(remit__numpool *pool, remit__num a, int scale, remit__rmode mode)
 {
 	if (!a.big) {

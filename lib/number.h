@@ -179,6 +179,10 @@ static inline int remit__num_cmp(remit__num a, remit__num b)
  * exp == scale when it fits (scale < 0 gives exp < 0: coef × 10^|scale|),
  * else big.  scale must lie in [-REMIT__EXP_MAX, REMIT__EXP_MAX]. */
 remit__num remit__num_round(remit__numpool *pool, remit__num a, int scale, remit__rmode mode);
+/* coef × 10^exp rounded at scale with mode, in whole units of 10^-scale:
+ * remit__num_round of a small value, in registers; false if the units do
+ * not fit 64 bits (then remit__num_round gives the big result). */
+bool remit__round_units(int64_t coef, int exp, int scale, remit__rmode mode, int64_t *units);
 
 /* The value as an int64 if it is an integer that fits. */
 bool remit__num_to_i64(remit__num a, int64_t *out);

@@ -1237,9 +1237,11 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	int32_t exp = p->qexp + mff.exp;
 	if (__builtin_mul_overflow(v, mff.coef, &v) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
 		return false;
-	remit__num amount = remit__round_line(cx, (remit__num){v, exp, NULL});
-	if (amount.big)
+	const remit_regime *rg = cx->regime;
+	int64_t units;
+	if (!remit__round_units(v, exp, rg->scale, rg->mode, &units))
 		return false;
+	remit__num amount = {units, rg->scale, NULL}; /* remit__round_line's, without the pool */
 	line->nocomps = true;
 	activity_line(line, m, f, amount, "");
 	return true;
