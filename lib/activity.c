@@ -1134,9 +1134,9 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
  * decide whether it is a duplicate (*first: the line of its id's first
  * row). */
 static inline __attribute__((always_inline)) int
-first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line,
-		      const remit__str *id, uint64_t h, uint32_t idlen, bool up, uint64_t head,
-		      bool *dup, uint64_t *first, remit_error *err)
+first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line, const remit__str *id,
+	   uint64_t h, uint32_t idlen, bool up, uint64_t head, bool *dup, uint64_t *first,
+	   remit_error *err)
 {
 	struct idset *s = &r->ids;
 	*dup = false;
@@ -1578,8 +1578,8 @@ static __attribute__((noinline)) bool type_dec(remit__cursor *c, const remit__cs
 }
 
 /* A date the long way, and its month into the cursor's memo. */
-static __attribute__((noinline)) bool date_parse_month(remit__cursor *c, remit__str s,
-							int64_t *days, struct monthmemo *m)
+static __attribute__((noinline)) bool date_parse_month(remit__str s, int64_t *days,
+							struct monthmemo *m)
 {
 	static const unsigned char dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	if (!remit__date_parse(s.p, s.n, days))
@@ -1592,7 +1592,6 @@ static __attribute__((noinline)) bool date_parse_month(remit__cursor *c, remit__
 	m->w = remit__load64(s.p);
 	m->first = (int32_t)(*days - (d - 1)); /* years 1..9999: within ±3.7 million days */
 	m->len = dim[mon] + (mon == 2 && leap);
-	(void)c;
 	return true;
 }
 
@@ -1605,7 +1604,7 @@ static inline bool date_of(remit__cursor *c, remit__str s, int64_t *days)
 	uint64_t w = remit__load64(s.p);
 	struct monthmemo *m = &c->months[(w * 0x9e3779b97f4a7c15ull) >> 58];
 	if (m->w != w)
-		return date_parse_month(c, s, days, m);
+		return date_parse_month(s, days, m);
 	unsigned d0 = (unsigned char)s.p[8] - '0', d1 = (unsigned char)s.p[9] - '0';
 	unsigned d = d0 * 10 + d1;
 	if (d0 > 9 || d1 > 9 || d - 1 >= m->len)
@@ -1722,9 +1721,8 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
  * keeps its rules.  False says only that one does not: type_fields then
  * types the row again in the plan's order, for the reason of the first.
  * The common row so costs no switch and no call per field. */
-static inline __attribute__((always_inline)) bool type_quick(remit__cursor *c,
-							     const remit__csv_record *rec,
-			      remit__numpool *pool)
+static inline __attribute__((always_inline)) bool
+type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 {
 	const remit__reader *restrict r = c->r;
 	const struct quick *restrict q = &r->quick;

@@ -160,7 +160,8 @@ static uint64_t cell_hash(remit__skey payee, size_t pn, remit__skey payer, size_
 	uint64_t x = payee.a ^ (uint64_t)pn << 56 ^ (uintptr_t)m ^ 0x9e3779b97f4a7c15ull;
 	uint64_t y = payer.a ^ (uint64_t)rn << 56 ^ (uintptr_t)kind ^ 0xe7037ed1a0b428dbull;
 	uint64_t h = remit__mum(x, y);
-	return remit__mum(h ^ payee.b ^ 0x8ebc6af09c88c6e3ull, (h >> 29) ^ payer.b ^ 0x589965cc75374cc3ull);
+	return remit__mum(h ^ payee.b ^ 0x8ebc6af09c88c6e3ull,
+			  (h >> 29) ^ payer.b ^ 0x589965cc75374cc3ull);
 }
 
 static void cells_grow(cells *c)

@@ -62,7 +62,9 @@ int remit__table_column(const remit__table *t, const char *name);
 int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key);
 
 /* Row whose key equals s[0..n), or -1.  A short key (an organisation, a
- * code) is found inline: a lookup per activity row is common. */
+ * code) is found inline: a lookup per activity row is common; the rest
+ * (a long key, a table without index) by remit__table_find_long, which
+ * answers for any key. */
 int64_t remit__table_find_long(const remit__table *t, const char *s, size_t n);
 
 static inline int64_t remit__table_find(const remit__table *t, const char *s, size_t n)

@@ -352,7 +352,7 @@ static void quick_form(price *p)
 	remit__num x = p->q.has_long ? p->excess_day : REMIT__NUM_ZERO;
 	p->q.qexp = p->price.exp > x.exp ? p->price.exp : x.exp;
 	p->q.quick = !p->price.big && !x.big && units_at(p->price, p->q.qexp, &p->q.qprice) &&
-		   units_at(x, p->q.qexp, &p->q.qexcess);
+		     units_at(x, p->q.qexp, &p->q.qexcess);
 }
 
 static bool parse_price_row(remit__loader *L, tariff *t, const remit__table *tb, uint32_t r,
