@@ -1717,6 +1717,16 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
 	return true;
 }
 
+/* vals[x->f] takes its column's text (present unless empty). */
+static inline remit__val *take_text(remit__val *restrict vals, const remit__str *restrict in,
+				    const struct qfield *x)
+{
+	remit__val *v = &vals[x->f];
+	v->s = in[x->col];
+	v->present = v->s.n != 0;
+	return v;
+}
+
 /* The plan's fields (past the id), a type at a time: true if every one
  * keeps its rules.  False says only that one does not: type_fields then
  * types the row again in the plan's order, for the reason of the first.
@@ -1734,46 +1744,27 @@ type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 		vals[r->reset[k]] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
 	for (int k = 0; k < q->nstr; k++) { /* .i and .d stay zero */
 		const struct qfield *x = &q->str[k];
-		remit__str s = in[x->col];
-		remit__val *v = &vals[x->f];
-		v->s = s;
-		v->present = s.n != 0;
-		bad |= (s.n > x->max_len) | (x->required & (s.n == 0));
+		uint32_t n = take_text(vals, in, x)->s.n;
+		bad |= (n > x->max_len) | (x->required & (n == 0));
 	}
 	for (int k = 0; k < q->ndate; k++) {
 		const struct qfield *x = &q->date[k];
-		remit__str s = in[x->col];
-		remit__val *v = &vals[x->f];
-		v->s = s;
-		v->present = s.n != 0;
+		remit__val *v = take_text(vals, in, x);
 		v->i = 0;
-		if (s.n)
-			bad |= !date_of(c, s, &v->i);
-		else
-			bad |= x->required;
+		bad |= v->s.n ? !date_of(c, v->s, &v->i) : x->required;
 	}
 	for (int k = 0; k < q->nnum; k++) {
 		const struct qfield *x = &q->num[k];
-		remit__str s = in[x->col];
-		remit__val *v = &vals[x->f];
-		v->s = s;
-		v->present = s.n != 0;
+		remit__val *v = take_text(vals, in, x);
 		v->i = 0;
-		if (s.n)
-			bad |= (s.n > x->max_len) | !parse_count(s, x->max, &v->i);
-		else
-			bad |= x->required;
+		bad |= v->s.n ? (v->s.n > x->max_len) | !parse_count(v->s, x->max, &v->i)
+			      : x->required;
 	}
 	for (int k = 0; k < q->nsex; k++) {
 		const struct qfield *x = &q->sex[k];
-		remit__str s = in[x->col];
-		remit__val *v = &vals[x->f];
-		v->s = s;
-		v->present = s.n != 0;
-		if (s.n)
-			bad |= s.n != 1 || (s.p[0] != 'M' && s.p[0] != 'F' && s.p[0] != 'U');
-		else
-			bad |= x->required;
+		remit__str s = take_text(vals, in, x)->s;
+		bad |= s.n ? s.n != 1 || (s.p[0] != 'M' && s.p[0] != 'F' && s.p[0] != 'U')
+			   : x->required;
 	}
 	for (int k = 0; k < q->nrest; k++) {
 		const struct qfield *x = &q->rest[k];

@@ -37,16 +37,8 @@ int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key)
 
 int64_t remit__table_find_long(const remit__table *t, const char *s, size_t n)
 {
-	if (!t->index)
+	if (!t->index || n <= REMIT__SKEY_MAX) /* no index; a short key is found inline */
 		return -1;
-	if (n <= REMIT__SKEY_MAX) {
-		remit__skey k = remit__skey_of(s, n);
-		uint32_t i = (uint32_t)remit__skey_hash(k, n) & t->mask;
-		for (const remit__tslot *e; (e = &t->index[i])->row1; i = (i + 1) & t->mask)
-			if (e->len == n && remit__skey_eq(e->k, k))
-				return e->row1 - 1;
-		return -1;
-	}
 	uint32_t i = (uint32_t)remit__hash(s, n) & t->mask;
 	for (const remit__tslot *e; (e = &t->index[i])->row1; i = (i + 1) & t->mask)
 		if (e->len == n &&

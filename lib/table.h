@@ -62,9 +62,8 @@ int remit__table_column(const remit__table *t, const char *name);
 int64_t remit__table_index(remit__table *t, remit__arena *a, uint32_t key);
 
 /* Row whose key equals s[0..n), or -1.  A short key (an organisation, a
- * code) is found inline: a lookup per activity row is common; the rest
- * (a long key, a table without index) by remit__table_find_long, which
- * answers for any key. */
+ * code) is found inline: a lookup per activity row is common.  A long key
+ * goes to remit__table_find_long (-1 for a short one, or without index). */
 int64_t remit__table_find_long(const remit__table *t, const char *s, size_t n);
 
 static inline int64_t remit__table_find(const remit__table *t, const char *s, size_t n)

@@ -468,10 +468,10 @@ static const char quick_rows[] =
 	"Q5,P1,RA,C1,NE,Y1,2024-05-01,,0,30,M,,,,\n"           /* short stay */
 	"Q6,P1,RA,C1,OP,Z1,2024-05-01,2024-05-04,3,30,M,,,,\n"; /* OP: no long stay */
 
-static void price_quick(const char *mode, const char *rows, bool lines, got *g)
+/* Price `rows` under regime `yaml`, with the lines read (a callback: the
+ * general path) or only the totals (the quick path). */
+static void price_either(const char *yaml, const char *rows, bool lines, got *g)
 {
-	char yaml[2048];
-	snprintf(yaml, sizeof yaml, regime_quick, mode);
 	char *path = remit_test_csv(header, rows);
 	remit_regime *r = remit_test_load(yaml, "quick.yaml");
 	if (lines)
@@ -481,6 +481,13 @@ static void price_quick(const char *mode, const char *rows, bool lines, got *g)
 	remit_regime_free(r);
 	unlink(path);
 	free(path);
+}
+
+static void price_quick(const char *mode, const char *rows, bool lines, got *g)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, regime_quick, mode);
+	price_either(yaml, rows, lines, g);
 }
 
 static const char *by_payee(const got *g, const char *name)
@@ -551,19 +558,6 @@ Test(tariff, quick_path_leaves_64_bits_exactly)
  * does not have, a code that is a prefix of one it has, and pod_fallback,
  * each priced with and without lines (the quick path). */
 
-static void price_lookup(const char *yaml, const char *rows, bool lines, got *g)
-{
-	char *path = remit_test_csv(header, rows);
-	remit_regime *r = remit_test_load(yaml, "lookup.yaml");
-	if (lines)
-		remit_test_price(r, path, NULL, g);
-	else
-		remit_test_price_totals(r, path, NULL, g);
-	remit_regime_free(r);
-	unlink(path);
-	free(path);
-}
-
 Test(tariff, prices_found_by_code_and_pod)
 {
 	static const char yaml[] =
@@ -613,7 +607,7 @@ Test(tariff, prices_found_by_code_and_pod)
 		"B9,P1,U,C1,P6,X1,2024-05-01,,,40,F,,,,\n";
 	for (int lines = 0; lines < 2; lines++) {
 		got g;
-		price_lookup(yaml, rows, lines, &g);
+		price_either(yaml, rows, lines, &g);
 		cr_assert_eq(g.counts.priced, 14, "lines %d", lines);
 		cr_assert_eq(g.counts.unpriced, 4, "lines %d", lines);
 		cr_assert_str_eq(by_payee(&g, "R1"), "100.00", "lines %d", lines);
@@ -663,7 +657,7 @@ static void codes_and_pods(int codes, int pods)
 		      pods);
 	for (int lines = 0; lines < (codes * pods < 200 ? 2 : 1); lines++) { /* got holds 256 */
 		got g;
-		price_lookup(yaml, rows, lines, &g);
+		price_either(yaml, rows, lines, &g);
 		cr_assert_eq(g.counts.priced, (uint64_t)(codes * pods), "lines %d", lines);
 		cr_assert_eq(g.counts.unpriced, 1, "lines %d", lines);
 		for (int j = 0; j < 10 && j < pods; j++) {
@@ -685,4 +679,37 @@ Test(tariff, many_codes_and_pods)
 {
 	codes_and_pods(500, 4);
 	codes_and_pods(1, 70);
+}
+
+/* MFF keys past a short key (17 bytes and more) are found by the whole
+ * key, next to short ones: 100 × 1.5, 100 × 1.25, 100 × 1 (the default). */
+Test(tariff, mff_of_long_provider_names)
+{
+	static const char yaml[] =
+		"remit: 1\n"
+		"regime: N\n"
+		"rounding: {scale: 2, mode: half-up}\n"
+		"tables:\n"
+		"  mff: {key: provider, rows: {NORTH-HOSPITALS-TRUST: 1.5, R1: 1.25,\n"
+		"        NORTH-HOSPITALS-TRUSTS: 2}}\n"
+		"modules:\n"
+		"  - module: tariff\n"
+		"    name: apc\n"
+		"    covers: pod == EL\n"
+		"    prices:\n"
+		"      columns: [code, pod, price]\n"
+		"      rows:\n"
+		"        - [X1, EL, 100]\n"
+		"    mff: {table: mff, default: 1}\n";
+	static const char rows[] =
+		"A1,P1,NORTH-HOSPITALS-TRUST,C1,EL,X1,2024-05-01,,,40,F,,,,\n"
+		"A2,P1,R1,C1,EL,X1,2024-05-01,,,40,F,,,,\n"
+		"A3,P1,NORTH-HOSPITALS-TRUSTX,C1,EL,X1,2024-05-01,,,40,F,,,,\n";
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_either(yaml, rows, lines, &g);
+		cr_assert_str_eq(by_payee(&g, "NORTH-HOSPITALS-TRUST"), "150.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "R1"), "125.00", "lines %d", lines);
+		cr_assert_str_eq(by_payee(&g, "NORTH-HOSPITALS-TRUSTX"), "100.00", "lines %d", lines);
+	}
 }
