@@ -4,14 +4,16 @@
 #
 #   bench/run.sh [ROWS]        (default 5000000)
 #
-# Builds remit (Release) and the generator, generates ROWS claims once into
+# Builds remit (Release, and a profile-guided build of it with
+# scripts/pgo-build.sh unless PGO=0) and the generator, generates ROWS claims once into
 # bench/data/ROWS/ (reused afterwards), installs DuckDB's node package into
 # bench/node_modules once, then:
 #
 #  1. the tariff job (tariff + long stay + MFF, totals per provider): remit
 #     and DuckDB at 1 and 2 threads; the totals per provider must be
 #     identical to the penny; rows/s, wall time, peak RSS and the
-#     remit/DuckDB ratio (DuckDB wall / remit wall: above 1, remit is faster);
+#     remit/DuckDB ratio (DuckDB wall / remit wall: above 1, remit is faster),
+#     for the Release build and the PGO one;
 #  2. the same job writing every line (--lines to a file), at 1 and 2
 #     threads (the two files must be byte-identical);
 #  3. `remit synth` data (SYNTH_ROWS rows, default min(ROWS, 1000000)) under
@@ -31,6 +33,11 @@ synth=data/synth-$synth_rows
 
 cmake -S .. -B "$build" -DCMAKE_BUILD_TYPE=Release -DREMIT_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
+pgo=../build-bench-pgo
+if [ "${PGO:-1}" = 1 ]; then
+	echo "building remit with profiles (scripts/pgo-build.sh) ..."
+	../scripts/pgo-build.sh "$pgo" >/dev/null
+fi
 cc -O2 -Wall -Wextra -o "$build/gen-claims" gen-claims.c
 if [ ! -s "$data/activity.csv" ]; then
 	mkdir -p "$data"
@@ -70,15 +77,25 @@ echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc
 printf '%-22s %7s %9s %12s %9s %8s\n' job threads wall_s rows_per_s peak_MB ratio
 bytes=$(stat -c %s "$data/activity.csv")
 ok=1
+# tariff BIN THREADS JSON: wall and RSS of BIN's tariff job
+tariff() {
+	run "$3" "$1" price "$data/regime.yaml" --activity "$data/activity.csv" --json - --quiet \
+		--threads "$2"
+}
+# ratio DUCK_WALL REMIT_WALL
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 for t in 1 2; do
-	read -r rw rm < <(run "$tmp/remit.json" "$build/remit" price "$data/regime.yaml" \
-		--activity "$data/activity.csv" --json - --quiet --threads "$t")
+	read -r rw rm < <(tariff "$build/remit" "$t" "$tmp/remit.json")
+	[ "${PGO:-1}" = 1 ] && read -r pw pm < <(tariff "$pgo/remit" "$t" "$tmp/pgo.json")
 	read -r dw dm < <(run "$tmp/duck.json" node duckdb-price.mjs "$data" "$t")
-	if ! diff <(totals "$tmp/remit.json") <(totals "$tmp/duck.json") >"$tmp/diff"; then
-		echo "totals differ at $t threads:"; head "$tmp/diff"; ok=0
-	fi
-	line "tariff: remit" "$t" "$rw" "$rm" "$rows"
-	line "tariff: duckdb" "$t" "$dw" "$dm" "$rows" "$(printf '%.2f' "$(echo "$dw / $rw" | bc -l)")"
+	for json in remit ${pw:+pgo}; do
+		if ! diff <(totals "$tmp/$json.json") <(totals "$tmp/duck.json") >"$tmp/diff"; then
+			echo "$json: totals differ at $t threads:"; head "$tmp/diff"; ok=0
+		fi
+	done
+	line "tariff: remit" "$t" "$rw" "$rm" "$rows" "$(ratio "$dw" "$rw")"
+	[ -n "${pw:-}" ] && line "tariff: remit PGO" "$t" "$pw" "$pm" "$rows" "$(ratio "$dw" "$pw")"
+	line "tariff: duckdb" "$t" "$dw" "$dm" "$rows"
 done
 for t in 1 2; do
 	read -r w m < <(run /dev/null "$build/remit" price "$data/regime.yaml" \
@@ -101,6 +118,6 @@ read -r w m < <(run /dev/null "$build/remit" compare "$synth/regimes/pbr.yaml" \
 	"$synth/regimes/pbr-bundle.yaml" "$synth/regimes/pbr-yoc.yaml" \
 	--activity "$synth/activity.csv" --population "$synth/population.csv" --json -)
 line "synth compare x3" 1 "$w" "$m" "$synth_rows"
-echo "file: $rows rows, $((bytes / 1000000)) MB; ratio = DuckDB wall / remit wall (above 1: remit faster)"
+echo "file: $rows rows, $((bytes / 1000000)) MB; ratio (on remit's lines) = DuckDB wall / that remit's wall (above 1: remit faster)"
 [ $ok = 1 ] && echo "totals per provider: identical to the penny; outputs identical at 1 and 2 threads" ||
 	exit 1

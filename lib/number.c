@@ -366,8 +366,8 @@ static bool to_small(mpq_srcptr v, remit__num *out)
 	}
 	if (!mpz_fits_slong_p(num) || mpz_sizeinbase(den, 2) > 127)
 		return false;
-	u128 d;
-	z_get_u128abs(den, &d);
+	u128 d = 0;
+	z_get_u128abs(den, &d); /* fits: checked above */
 	uint64_t lo = (uint64_t)d;
 	int twos = lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll((uint64_t)(d >> 64));
 	if (twos > EXP_MAX)
