@@ -551,6 +551,28 @@ Test(tariff, quick_path_leaves_64_bits_exactly)
 	}
 }
 
+Test(tariff, sums_past_64_bits_of_units_stay_exact)
+{
+	/* Eleven lines of 9000000000000000.00 (9 × 10^17 pence each) for RC
+	 * pay C1: their sum, 9.9 × 10^18 pence, passes 2^63 − 1 units (the
+	 * most a line cell holds in 64 bits) at the eleventh; then X1 adds
+	 * 1000.005 → 1000.00 (a tie, to even) to the same cell. */
+	char rows[2048] = "";
+	for (int i = 0; i < 11; i++) {
+		size_t n = strlen(rows);
+		snprintf(rows + n, sizeof rows - n, "B%d,P1,RC,C1,EL,BIG,2024-05-01,,0,40,F,,,,\n", i);
+	}
+	strcat(rows, "X9,P1,RC,C1,EL,X1,2024-05-01,,0,40,F,,,,\n");
+	for (int lines = 0; lines < 2; lines++) {
+		got g;
+		price_quick("half-even", rows, lines, &g);
+		cr_assert_eq(g.counts.priced, 12);
+		cr_assert_str_eq(by_payee(&g, "RC"), "99000000000001000.00", "lines %d", lines);
+		cr_assert_str_eq(g.total, "99000000000001000.00", "lines %d", lines);
+		cr_assert(g.balanced);
+	}
+}
+
 /* ---- finding a price ---------------------------------------------------------
  * A price is found by its code's key and its pod's id when the code is
  * short and the table has at most 64 pods, else by the whole key: the same

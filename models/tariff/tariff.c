@@ -86,14 +86,18 @@ typedef struct rounding {
 } rounding;
 
 /* The price index for short codes: the code's key and its pod's id next
- * to its price's index, so that a lookup touches one cache line. */
+ * to its price's index, so that a lookup touches one cache line (a slot
+ * is one, aligned: 56 bytes packed would straddle two lines in two of
+ * three slots). */
 typedef struct pslot {
 	remit__skey k;  /* of the code */
 	uint16_t len;   /* of the code */
 	uint16_t pod;   /* id in tariff.pod_k */
 	uint32_t k1;    /* index in prices + 1; 0 = empty */
 	quick_price q;  /* prices[k1 - 1].q, here so that quick_quote reads one place */
-} pslot;
+} __attribute__((aligned(64))) pslot;
+
+_Static_assert(sizeof(pslot) == 64, "an index slot is one cache line");
 
 #define POD_MAX 64 /* pods of a price table indexed by id */
 
@@ -287,7 +291,8 @@ static void price_index(remit__loader *L, tariff *t)
 	uint32_t cap = 16;
 	while (cap < t->keys.n * 2u + 2)
 		cap *= 2;
-	t->pindex = remit__zalloc(remit__loader_arena(L), cap * sizeof *t->pindex);
+	char *at = remit__zalloc(remit__loader_arena(L), cap * sizeof *t->pindex + 63);
+	t->pindex = (pslot *)(((uintptr_t)at + 63) & ~(uintptr_t)63); /* on cache lines */
 	t->pmask = cap - 1;
 	for (uint32_t id = 0; id < t->keys.n; id++) {
 		size_t podn = t->prices[id].podn, coden = t->keys.lens[id] - podn - 1;
