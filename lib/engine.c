@@ -240,7 +240,7 @@ static void cells_add(struct remit__run *run, const remit__pline *l, int scale)
 		return;
 	}
 	remit__skey payee = remit__skey_of(l->payee.p, pn), payer = remit__skey_of(l->payer.p, rn);
-	if (!c->v || (c->n + 1) * 4 > (c->mask + 1) * 3)
+	if (!c->v || (c->n + 1) * 2 > c->mask + 1) /* at most half full: few probes */
 		cells_grow(c);
 	uint32_t i = (uint32_t)cell_hash(payee, pn, payer, rn, l->module, l->kind) & c->mask;
 	for (;; i = (i + 1) & c->mask) {
