@@ -1207,7 +1207,8 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
  * row needs that machinery (or a value would leave 64 bits): the caller
  * then quotes it the general way, unpriced rows included. */
 /* The quick form of the price of (pod, code) (with pod_fallback), or NULL. */
-static inline const quick_price *quick_find(const tariff *t, remit__str code, remit__str pod)
+static inline __attribute__((always_inline)) const quick_price *
+quick_find(const tariff *t, remit__str code, remit__str pod)
 {
 	if (t->pindex && code.n <= REMIT__SKEY_MAX) {
 		const pslot *e = slot_find(t, pod.p, pod.n, code.p, code.n);
