@@ -34,7 +34,9 @@ synth=data/synth-$synth_rows
 cmake -S .. -B "$build" -DCMAKE_BUILD_TYPE=Release -DREMIT_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 pgo=../build-bench-pgo
+builds=remit # the builds measured: remit, and pgo unless PGO=0
 if [ "${PGO:-1}" = 1 ]; then
+	builds="remit pgo"
 	echo "building remit with profiles (scripts/pgo-build.sh) ..."
 	../scripts/pgo-build.sh "$pgo" >/dev/null
 fi
@@ -84,17 +86,19 @@ tariff() {
 }
 # ratio DUCK_WALL REMIT_WALL
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+declare -A dir=([remit]=$build [pgo]=$pgo) name=([remit]="tariff: remit" [pgo]="tariff: remit PGO")
 for t in 1 2; do
-	read -r rw rm < <(tariff "$build/remit" "$t" "$tmp/remit.json")
-	[ "${PGO:-1}" = 1 ] && read -r pw pm < <(tariff "$pgo/remit" "$t" "$tmp/pgo.json")
-	read -r dw dm < <(run "$tmp/duck.json" node duckdb-price.mjs "$data" "$t")
-	for json in remit ${pw:+pgo}; do
-		if ! diff <(totals "$tmp/$json.json") <(totals "$tmp/duck.json") >"$tmp/diff"; then
-			echo "$json: totals differ at $t threads:"; head "$tmp/diff"; ok=0
-		fi
+	declare -A wall=() rss=()
+	for b in $builds; do
+		read -r "wall[$b]" "rss[$b]" < <(tariff "${dir[$b]}/remit" "$t" "$tmp/$b.json")
 	done
-	line "tariff: remit" "$t" "$rw" "$rm" "$rows" "$(ratio "$dw" "$rw")"
-	[ -n "${pw:-}" ] && line "tariff: remit PGO" "$t" "$pw" "$pm" "$rows" "$(ratio "$dw" "$pw")"
+	read -r dw dm < <(run "$tmp/duck.json" node duckdb-price.mjs "$data" "$t")
+	for b in $builds; do
+		if ! diff <(totals "$tmp/$b.json") <(totals "$tmp/duck.json") >"$tmp/diff"; then
+			echo "$b: totals differ at $t threads:"; head "$tmp/diff"; ok=0
+		fi
+		line "${name[$b]}" "$t" "${wall[$b]}" "${rss[$b]}" "$rows" "$(ratio "$dw" "${wall[$b]}")"
+	done
 	line "tariff: duckdb" "$t" "$dw" "$dm" "$rows"
 done
 for t in 1 2; do
