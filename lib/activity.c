@@ -213,9 +213,6 @@ struct remit__reader {
 	/* fields with a column, in schema order (the id first, for activity) */
 	uint8_t plan[MAX_SCHEMA];
 	int nplan;
-	/* fields without a column that a row's defaults fill in */
-	uint8_t reset[MAX_SCHEMA];
-	int nreset;
 	struct quick quick;     /* the plan (past the id) by type, for type_quick */
 	uint32_t nattrs;
 	uint32_t *attr_col;     /* header column of each attribute */
@@ -1301,17 +1298,12 @@ static void keep_attr_names(remit__reader *r, const remit__csv_record *h, size_t
 	}
 }
 
-/* The fields typed for every row (those with a column, in schema order),
- * and the fields without one that a row's defaults fill in. */
+/* The fields typed for every row: those with a column, in schema order. */
 static void make_plan(remit__reader *r)
 {
-	for (int f = 0; f < r->schema->nfields; f++) {
+	for (int f = 0; f < r->schema->nfields; f++)
 		if (r->spec[f].col >= 0)
 			r->plan[r->nplan++] = (uint8_t)f;
-		else if (r->activity ? f == REMIT__A_END || f == REMIT__A_LOS || f == REMIT__A_QUANTITY
-				     : f == REMIT__P_NEED)
-			r->reset[r->nreset++] = (uint8_t)f;
-	}
 	struct quick *q = &r->quick;
 	for (int k = r->activity ? 1 : 0; k < r->nplan; k++) { /* the id is typed first */
 		int f = r->plan[k];
@@ -1363,12 +1355,22 @@ static int read_header(remit__reader *r, remit_error *err)
 
 /* ---- cursors ------------------------------------------------------------- */
 
+/* A field without a column is empty in every row, or holds its default:
+ * quantity and need are 1; end and los are present, and their values are
+ * derived row by row (finish_activity). */
 static void cursor_init(remit__cursor *c, remit__reader *r)
 {
 	c->r = r;
 	c->attrs = remit__xcalloc(r->nattrs ? r->nattrs : 1, sizeof(*c->attrs));
 	for (int f = 0; f < MAX_SCHEMA; f++)
 		c->vals[f] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
+	int one = r->activity ? REMIT__A_QUANTITY : REMIT__P_NEED;
+	if (r->spec[one].col < 0)
+		c->vals[one] = (remit__val){.s = empty_str, .d = REMIT__NUM_ONE, .present = true};
+	if (r->activity) {
+		c->vals[REMIT__A_END].present = r->spec[REMIT__A_END].col < 0;
+		c->vals[REMIT__A_LOS].present = r->spec[REMIT__A_LOS].col < 0;
+	}
 }
 
 remit__cursor *remit__cursor_new(remit__reader *r)
@@ -1657,19 +1659,21 @@ static inline __attribute__((always_inline)) bool type_field(remit__cursor *c,
 
 /* ---- whole rows -------------------------------------------------------- */
 
-/* end defaults to start, los to end − start, quantity to 1. */
+/* end defaults to start, los to end − start, quantity to 1 (a field
+ * without a column: cursor_init). */
 static bool finish_activity(remit__cursor *c, const remit__csv_record *rec)
 {
+	const struct fspec *spec = c->r->spec;
 	remit__val *start = &c->vals[REMIT__A_START], *end = &c->vals[REMIT__A_END];
 	remit__val *los = &c->vals[REMIT__A_LOS], *qty = &c->vals[REMIT__A_QUANTITY];
 
-	if (!end->present) {
+	if (!end->present || spec[REMIT__A_END].col < 0) {
 		end->i = start->i;
 		end->present = true;
 	} else if (end->i < start->i) {
 		return fail_at(c, FIELD_POS(c, rec, REMIT__A_END), "end: before start");
 	}
-	if (!los->present) {
+	if (!los->present || spec[REMIT__A_LOS].col < 0) {
 		los->i = end->i - start->i;
 		los->present = true;
 	} else if (los->i != end->i - start->i) {
@@ -1706,8 +1710,6 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
 	const remit__reader *restrict r = c->r;
 	remit__val *restrict vals = c->vals;
 	const remit__str *restrict in = rec->fields;
-	for (int k = 0; k < r->nreset; k++)
-		vals[r->reset[k]] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
 	for (int k = from, n = r->nplan; k < n; k++) {
 		int f = r->plan[k];
 		const struct fspec *sp = &r->spec[f];
@@ -1740,8 +1742,6 @@ type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 	const remit__str *restrict in = rec->fields;
 	bool bad = false;
 
-	for (int k = 0; k < r->nreset; k++)
-		vals[r->reset[k]] = (remit__val){.s = empty_str, .d = REMIT__NUM_ZERO};
 	for (int k = 0; k < q->nstr; k++) { /* .i and .d stay zero */
 		const struct qfield *x = &q->str[k];
 		uint32_t n = take_text(vals, in, x)->s.n;
