@@ -915,7 +915,9 @@ static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
 	return 1;
 }
 
-int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
+/* remit__csv_next the long way: errors, blank lines, refills. */
+static __attribute__((noinline)) int next_slow(remit__csv *c, remit__csv_record *rec,
+					       remit_error *err)
 {
 	if (c->fail.status) {
 		if (err)
@@ -937,6 +939,19 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 		if (rc < 0)
 			return rc;
 	}
+}
+
+int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
+{
+#ifdef __SSE2__
+	/* the common record, with few registers to save: no error pending, the
+	   BOM looked for, no blank line first, and a record due before stop */
+	const uchar *p = c->buf + c->pos;
+	if (c->bom_checked && !c->fail.status && *p != '\n' && *p != '\r' &&
+	    c->base + c->pos < c->stop && scan_fast(c, rec))
+		return 1;
+#endif
+	return next_slow(c, rec, err);
 }
 
 /* ---- parts ------------------------------------------------------------- */
