@@ -105,11 +105,13 @@ struct fspec {
 /* The plan grouped by type, so that a valid row is typed without a
  * switch per field (type_quick); reasons are left to the plan's order. */
 struct qfield {
+	uint32_t val;   /* byte offset of vals[f] */
+	uint32_t text;  /* byte offset of the record's field at its column */
+	uint32_t least; /* the shortest text allowed: 1 if required, else 0 */
+	uint32_t span;  /* max_len − least */
+	int64_t max;    /* INT */
 	uint8_t f;
-	bool required;
 	uint32_t col;
-	uint32_t max_len;
-	int64_t max; /* INT */
 };
 
 struct quick {
@@ -279,10 +281,7 @@ static bool fail_at(remit__cursor *c, uint64_t line, uint32_t col, const char *f
 	return false;
 }
 
-/* The position of schema field f in record rec (the file has its column). */
-#define FIELD_POS(c, rec, f)                                                                      \
-	field_line(rec, (uint32_t)(c)->r->spec[f].col), field_col(rec, (uint32_t)(c)->r->spec[f].col)
-
+/* Where field i of a record with its fields starts. */
 static uint64_t field_line(const remit__csv_record *rec, uint32_t i)
 {
 	uint64_t line;
@@ -298,6 +297,31 @@ static uint32_t field_col(const remit__csv_record *rec, uint32_t i)
 	remit__csv_field_pos(rec, i, &line, &col);
 	return col;
 }
+
+/* The text of schema field f (the file has its column) in the cursor's
+ * record: a sunk record (no rec->fields) has each in its place already. */
+static inline remit__str text_of(const remit__cursor *c, const remit__csv_record *rec, int f)
+{
+	return rec->fields ? rec->fields[c->r->spec[f].col] : c->vals[f].s;
+}
+
+/* The column of field f in the cursor's record: a sunk record is one line
+ * of plain fields. */
+static uint32_t row_col(const remit__cursor *c, const remit__csv_record *rec, int f)
+{
+	if (rec->fields)
+		return field_col(rec, (uint32_t)c->r->spec[f].col);
+	return (uint32_t)(c->vals[f].s.p - rec->raw.p) + 1;
+}
+
+static uint64_t row_line(const remit__cursor *c, const remit__csv_record *rec, int f)
+{
+	return rec->fields ? field_line(rec, (uint32_t)c->r->spec[f].col) : rec->line;
+}
+
+/* The position of schema field f in the cursor's record (the file has its
+ * column). */
+#define FIELD_POS(c, rec, f) row_line(c, rec, f), row_col(c, rec, f)
 
 /* "<field>: <what>, got \"<value>\"". */
 static bool fail_value(remit__cursor *c, const remit__csv_record *rec, int f, const char *what)
@@ -1308,7 +1332,15 @@ static void make_plan(remit__reader *r)
 	for (int k = r->activity ? 1 : 0; k < r->nplan; k++) { /* the id is typed first */
 		int f = r->plan[k];
 		const struct fspec *sp = &r->spec[f];
-		struct qfield qf = {(uint8_t)f, sp->required, (uint32_t)sp->col, sp->max_len, sp->max};
+		struct qfield qf = {
+			.val = (uint32_t)(f * sizeof(remit__val)),
+			.text = (uint32_t)sp->col * (uint32_t)sizeof(remit__str),
+			.least = sp->required,
+			.span = sp->max_len - sp->required,
+			.max = sp->max,
+			.f = (uint8_t)f,
+			.col = (uint32_t)sp->col,
+		};
 		switch ((remit__ftype)sp->type) {
 		case REMIT__T_STR:
 		case REMIT__T_LIST:
@@ -1373,6 +1405,23 @@ static void cursor_init(remit__cursor *c, remit__reader *r)
 	}
 }
 
+/* Let the fast scan put each field of a plain record straight in its
+ * place: a schema field's text in vals, an attribute's in attrs.  Set
+ * after the header is read.  Without memory for it, records come the
+ * usual way (the same values, a copy later). */
+static void cursor_sink(remit__cursor *c)
+{
+	const remit__reader *r = c->r;
+	remit__str **dst = remit__xcalloc(r->ncols, sizeof(*dst));
+	for (int f = 0; f < r->schema->nfields; f++)
+		if (r->spec[f].col >= 0)
+			dst[r->spec[f].col] = &c->vals[f].s;
+	for (uint32_t a = 0; a < r->nattrs; a++)
+		dst[r->attr_col[a]] = &c->attrs[a];
+	(void)remit__csv_set_sink(c->csv, dst, r->ncols);
+	free(dst);
+}
+
 remit__cursor *remit__cursor_new(remit__reader *r)
 {
 	if (!remit__reader_splittable(r))
@@ -1385,6 +1434,7 @@ remit__cursor *remit__cursor_new(remit__reader *r)
 		remit__cursor_free(c);
 		return NULL;
 	}
+	cursor_sink(c);
 	return c;
 }
 
@@ -1467,6 +1517,7 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 	if (rc < 0)
 		goto out_free;
 	cursor_init(&r->seq, r);
+	cursor_sink(&r->seq);
 	r->seq.decides = true;
 	if (r->activity) {
 		r->ids.mode = remit__csv_seekable(r->csv) ? IDS_REREAD : IDS_COPY;
@@ -1653,8 +1704,7 @@ static inline __attribute__((always_inline)) bool type_field(remit__cursor *c,
 							     const remit__csv_record *rec, int f,
 							     remit__numpool *pool)
 {
-	const struct fspec *sp = &c->r->spec[f];
-	return type_value(c, rec, f, sp, &c->vals[f], rec->fields[sp->col], pool);
+	return type_value(c, rec, f, &c->r->spec[f], &c->vals[f], text_of(c, rec, f), pool);
 }
 
 /* ---- whole rows -------------------------------------------------------- */
@@ -1713,20 +1763,29 @@ static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from
 	for (int k = from, n = r->nplan; k < n; k++) {
 		int f = r->plan[k];
 		const struct fspec *sp = &r->spec[f];
-		if (!type_value(c, rec, f, sp, &vals[f], in[sp->col], pool))
+		if (!type_value(c, rec, f, sp, &vals[f], in ? in[sp->col] : vals[f].s, pool))
 			return false;
 	}
 	return true;
 }
 
-/* vals[x->f] takes its column's text (present unless empty). */
-static inline remit__val *take_text(remit__val *restrict vals, const remit__str *restrict in,
-				    const struct qfield *x)
+/* vals[x->f] takes its column's text (present unless empty); a sunk
+ * record's is there already. */
+static inline __attribute__((always_inline)) remit__val *
+take_text(remit__val *restrict vals, const remit__str *restrict in, const struct qfield *x,
+	  const bool sunk)
 {
-	remit__val *v = &vals[x->f];
-	v->s = in[x->col];
+	remit__val *v = (remit__val *)((char *)vals + x->val);
+	if (!sunk)
+		v->s = *(const remit__str *)((const char *)in + x->text);
 	v->present = v->s.n != 0;
 	return v;
+}
+
+/* Too long, or empty where required? */
+static inline bool bad_len(const struct qfield *x, uint32_t n)
+{
+	return n - x->least > x->span; /* unsigned: n < least wraps */
 }
 
 /* The plan's fields (past the id), a type at a time: true if every one
@@ -1734,7 +1793,8 @@ static inline remit__val *take_text(remit__val *restrict vals, const remit__str 
  * types the row again in the plan's order, for the reason of the first.
  * The common row so costs no switch and no call per field. */
 static inline __attribute__((always_inline)) bool
-type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
+type_quick_with(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool,
+		const bool sunk)
 {
 	const remit__reader *restrict r = c->r;
 	const struct quick *restrict q = &r->quick;
@@ -1744,33 +1804,38 @@ type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 
 	for (int k = 0; k < q->nstr; k++) { /* .i and .d stay zero */
 		const struct qfield *x = &q->str[k];
-		uint32_t n = take_text(vals, in, x)->s.n;
-		bad |= (n > x->max_len) | (x->required & (n == 0));
+		bad |= bad_len(x, take_text(vals, in, x, sunk)->s.n);
 	}
 	for (int k = 0; k < q->ndate; k++) {
 		const struct qfield *x = &q->date[k];
-		remit__val *v = take_text(vals, in, x);
+		remit__val *v = take_text(vals, in, x, sunk);
 		v->i = 0;
-		bad |= v->s.n ? !date_of(c, v->s, &v->i) : x->required;
+		bad |= v->s.n ? !date_of(c, v->s, &v->i) : x->least;
 	}
 	for (int k = 0; k < q->nnum; k++) {
 		const struct qfield *x = &q->num[k];
-		remit__val *v = take_text(vals, in, x);
+		remit__val *v = take_text(vals, in, x, sunk);
 		v->i = 0;
-		bad |= v->s.n ? (v->s.n > x->max_len) | !parse_count(v->s, x->max, &v->i)
-			      : x->required;
+		bad |= v->s.n ? bad_len(x, v->s.n) | !parse_count(v->s, x->max, &v->i) : x->least;
 	}
 	for (int k = 0; k < q->nsex; k++) {
 		const struct qfield *x = &q->sex[k];
-		remit__str s = take_text(vals, in, x)->s;
+		remit__str s = take_text(vals, in, x, sunk)->s;
 		bad |= s.n ? s.n != 1 || (s.p[0] != 'M' && s.p[0] != 'F' && s.p[0] != 'U')
-			   : x->required;
+			   : x->least;
 	}
 	for (int k = 0; k < q->nrest; k++) {
 		const struct qfield *x = &q->rest[k];
-		bad |= !type_value(c, rec, x->f, &r->spec[x->f], &vals[x->f], in[x->col], pool);
+		remit__val *v = &vals[x->f];
+		bad |= !type_value(c, rec, x->f, &r->spec[x->f], v, sunk ? v->s : in[x->col], pool);
 	}
 	return !bad;
+}
+
+static inline __attribute__((always_inline)) bool
+type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
+{
+	return rec->fields ? type_quick_with(c, rec, pool, false) : type_quick_with(c, rec, pool, true);
 }
 
 _Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
@@ -1812,14 +1877,14 @@ static void fill_reject(remit__cursor *c, const remit__csv_record *rec, remit__r
 	rej->raw = rec->raw;
 	rej->id = empty_str;
 	if (r->activity && !rec->error && rec->nfields == r->ncols)
-		rej->id = rec->fields[r->spec[REMIT__A_ID].col];
+		rej->id = text_of(c, rec, REMIT__A_ID);
 }
 
 static void fill_row(remit__cursor *c, const remit__csv_record *rec, uint64_t ordinal,
 		     remit__row *row)
 {
 	const remit__reader *r = c->r;
-	for (uint32_t a = 0; a < r->nattrs; a++)
+	for (uint32_t a = 0; rec->fields && a < r->nattrs; a++) /* a sunk record's are in place */
 		c->attrs[a] = rec->fields[r->attr_col[a]];
 	row->f = c->vals;
 	row->attrs = c->attrs;
@@ -1973,6 +2038,7 @@ int remit__reader_rewind(remit__reader *r, remit_error *err)
 	rc = remit__csv_next(r->csv, &h, err); /* the header, checked at open */
 	if (rc < 0)
 		return rc;
+	cursor_sink(&r->seq);
 	r->seq.ordinal = 0;
 	r->seq.prev_len = 0;
 	return 0;

@@ -83,6 +83,11 @@ struct remit__csv {
 	size_t scratch_cap;
 	/* the current record */
 	remit__str *fields;
+	/* the sink (remit__csv_set_sink): nsink places, then spares for the
+	   fields past them in a block (a record the sink then refuses) */
+	remit__str **sink;
+	uint32_t nsink;
+	remit__str spare;
 	uint64_t *fline;
 	uint32_t *fcol;
 	/* a fatal error is sticky */
@@ -756,10 +761,11 @@ static inline __attribute__((always_inline)) masks block16(const uchar *p)
 
 static inline __attribute__((always_inline)) int
 scan_fast_with(remit__csv *c, remit__csv_record *rec, const unsigned width,
-	       masks (*block)(const uchar *))
+	       masks (*block)(const uchar *), const bool sink)
 {
 	const uchar *start = c->buf + c->pos, *p = start, *end = c->buf + c->end, *fs = start;
 	remit__str *restrict fields = c->fields;
+	remit__str *const *restrict dst = c->sink;
 	uint32_t nf = 0;
 
 	for (;;) {
@@ -768,15 +774,25 @@ scan_fast_with(remit__csv *c, remit__csv_record *rec, const unsigned width,
 		uint64_t bits = stop ? m.commas & ((stop & (0 - stop)) - 1) : m.commas;
 		if (nf + width + 1 > REMIT__CSV_MAX_FIELDS) /* room for this block's fields and the last */
 			return 0;
-		remit__str *o = fields + nf;
-		for (; bits; bits &= bits - 1) {
-			const uchar *q = p + (unsigned)__builtin_ctzll(bits);
-			o->p = (const char *)fs;
-			o->n = (uint32_t)(q - fs);
-			o++;
-			fs = q + 1;
+		if (sink) {
+			for (; bits; bits &= bits - 1) {
+				const uchar *q = p + (unsigned)__builtin_ctzll(bits);
+				*dst[nf++] = (remit__str){(const char *)fs, (uint32_t)(q - fs)};
+				fs = q + 1;
+			}
+			if (nf > c->nsink) /* more fields than places: not for the sink */
+				return 0;
+		} else {
+			remit__str *o = fields + nf;
+			for (; bits; bits &= bits - 1) {
+				const uchar *q = p + (unsigned)__builtin_ctzll(bits);
+				o->p = (const char *)fs;
+				o->n = (uint32_t)(q - fs);
+				o++;
+				fs = q + 1;
+			}
+			nf = (uint32_t)(o - fields);
 		}
-		nf = (uint32_t)(o - fields);
 		if (!stop) {
 			p += width;
 			continue;
@@ -792,13 +808,18 @@ scan_fast_with(remit__csv *c, remit__csv_record *rec, const unsigned width,
 		size_t len = (size_t)(q - start);
 		if (len > REMIT__CSV_MAX_RECORD)
 			return 0;
-		fields[nf].p = (const char *)fs;
-		fields[nf].n = (uint32_t)(q - fs);
-		nf++;
+		remit__str last = {(const char *)fs, (uint32_t)(q - fs)};
+		if (sink) {
+			if (nf + 1 != c->nsink)
+				return 0;
+			*dst[nf++] = last;
+		} else {
+			fields[nf++] = last;
+		}
 		rec->error = NULL;
 		rec->error_line = 0;
 		rec->error_col = 0;
-		rec->fields = c->fields;
+		rec->fields = sink ? NULL : c->fields;
 		rec->nfields = nf;
 		rec->line = c->line;
 		rec->offset = c->base + c->pos;
@@ -814,7 +835,8 @@ scan_fast_with(remit__csv *c, remit__csv_record *rec, const unsigned width,
 
 static int scan_fast16(remit__csv *c, remit__csv_record *rec)
 {
-	return scan_fast_with(c, rec, 16, block16);
+	return c->sink ? scan_fast_with(c, rec, 16, block16, true)
+		       : scan_fast_with(c, rec, 16, block16, false);
 }
 
 #ifdef CSV_AVX2
@@ -832,7 +854,12 @@ __attribute__((target("avx2"))) static inline masks block32(const uchar *p)
 
 __attribute__((target("avx2"))) static int scan_fast32(remit__csv *c, remit__csv_record *rec)
 {
-	return scan_fast_with(c, rec, 32, block32);
+	return scan_fast_with(c, rec, 32, block32, false);
+}
+
+__attribute__((target("avx2"))) static int sink_fast32(remit__csv *c, remit__csv_record *rec)
+{
+	return scan_fast_with(c, rec, 32, block32, true);
 }
 #endif
 
@@ -840,7 +867,7 @@ static inline int scan_fast(remit__csv *c, remit__csv_record *rec)
 {
 #ifdef CSV_AVX2
 	if (c->scan == 32)
-		return scan_fast32(c, rec);
+		return c->sink ? sink_fast32(c, rec) : scan_fast32(c, rec);
 #endif
 	return c->scan && scan_fast16(c, rec);
 }
@@ -858,6 +885,23 @@ unsigned remit__csv_set_scan(remit__csv *c, unsigned width)
 		c->scan = 32;
 #endif
 	return c->scan;
+}
+
+int remit__csv_set_sink(remit__csv *c, remit__str *const *dst, uint32_t n)
+{
+	free(c->sink);
+	c->sink = NULL;
+	c->nsink = 0;
+	if (!dst || !n)
+		return 0;
+	/* a block adds at most 32 fields before the count is checked */
+	c->sink = malloc(((size_t)n + 64) * sizeof(*c->sink));
+	if (!c->sink)
+		return REMIT_ENOMEM;
+	for (uint32_t i = 0; i < n + 64; i++)
+		c->sink[i] = i < n ? dst[i] : &c->spare;
+	c->nsink = n;
+	return 0;
 }
 
 /* Scan one record starting at buf[pos].  Returns 1 with *rec filled (pos
@@ -1078,6 +1122,7 @@ void remit__csv_close(remit__csv *c)
 	free(c->zin);
 	free(c->scratch);
 	free(c->fields);
+	free(c->sink);
 	free(c->fline);
 	free(c->fcol);
 	free(c);

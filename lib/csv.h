@@ -32,7 +32,8 @@
 typedef struct remit__csv remit__csv;
 
 typedef struct remit__csv_record {
-	const remit__str *fields; /* nfields slices, valid until the next call */
+	const remit__str *fields; /* nfields slices, valid until the next call (NULL
+				     for a record delivered to a sink) */
 	uint32_t nfields;
 	uint64_t line;             /* 1-based physical line where the record starts */
 	uint64_t offset;           /* byte offset of its first byte in the (decompressed) input */
@@ -110,6 +111,14 @@ remit__str remit__csv_peek(const remit__csv *c);
  * goes through the byte scanner).  Returns the width in use.  Every width
  * gives the same records (tests/test_csv.c compares them). */
 unsigned remit__csv_set_scan(remit__csv *c, unsigned width);
+
+/* A sink for the fast scan: a plain record (on one line, no field quoted)
+ * of exactly n fields puts field i in *dst[i], and rec->fields is NULL
+ * (such a field's column is its offset in raw + 1); any other record
+ * comes in rec->fields as usual (the places in dst may then hold
+ * anything).  dst[i] must stay valid while set; NULL (or n = 0)
+ * removes the sink.  Clones do not inherit it.  0, or REMIT_ENOMEM. */
+int remit__csv_set_sink(remit__csv *c, remit__str *const *dst, uint32_t n);
 
 const char *remit__csv_name(const remit__csv *c);
 /* Bytes of the underlying file consumed so far, and its size (for a

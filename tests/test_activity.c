@@ -178,7 +178,8 @@ Test(activity, missing_file)
 Test(activity, header_in_any_order_with_attributes)
 {
 	remit__reader *r = open_a("ward,start,code,pod,commissioner,provider,patient,id,note\n"
-				  "W1,2024-04-01,HRG,EL,COM,PRV,p1,r1,\"a, b\"\n");
+				  "W1,2024-04-01,HRG,EL,COM,PRV,p1,r1,\"a, b\"\n"
+				  "W2,2024-04-02,HRG2,NE,COM2,PRV2,p2,r2,plain\n");
 	uint32_t n;
 	const remit__str *names = remit__reader_attr_names(r, &n);
 	remit__row row;
@@ -200,6 +201,18 @@ Test(activity, header_in_any_order_with_attributes)
 	cr_assert_eq(row.f[REMIT__A_START].i, D_2024_04_01);
 	cr_assert_eq(row.line, 2);
 	cr_assert_eq(row.ordinal, 0);
+	row_ok(r, &row); /* a plain row: the fast scan puts each field in its place */
+	cr_assert_eq(row.nattrs, 2);
+	str_is(row.attrs[0], "W2");
+	str_is(row.attrs[1], "plain");
+	str_is(row.f[REMIT__A_ID].s, "r2");
+	str_is(row.f[REMIT__A_PATIENT].s, "p2");
+	str_is(row.f[REMIT__A_PROVIDER].s, "PRV2");
+	str_is(row.f[REMIT__A_COMMISSIONER].s, "COM2");
+	str_is(row.f[REMIT__A_POD].s, "NE");
+	str_is(row.f[REMIT__A_CODE].s, "HRG2");
+	cr_assert_eq(row.f[REMIT__A_START].i, D_2024_04_01 + 1);
+	cr_assert_eq(row.line, 3);
 	at_eof(r);
 	remit__reader_close(r);
 }

@@ -1059,3 +1059,114 @@ Test(csv, every_scan_width_reads_alike)
 	}
 	free(text);
 }
+
+/* ---- the sink ---------------------------------------------------------- */
+
+Test(csv, a_sink_takes_plain_records_of_its_width)
+{
+	const char *text = "a,bb,\n"          /* plain, 3 fields: sunk */
+			   "x,y\n"            /* 2 fields: as usual */
+			   "p,\"q\",r\n"      /* quoted: as usual */
+			   "1,22,333,4444\n"  /* 4 fields: as usual */
+			   ",,\r\n";          /* plain, CRLF, all empty: sunk */
+	remit__csv *c = open_mem(text);
+	remit__str place[3];
+	remit__str *dst[3] = {&place[0], &place[1], &place[2]};
+	cr_assert_eq(remit__csv_set_sink(c, dst, 3), 0);
+	remit__csv_record r;
+
+	next_ok(c, &r);
+	cr_assert_null(r.fields);
+	cr_assert_eq(r.nfields, 3);
+	raw_is(&r, "a,bb,");
+	cr_assert(place[0].n == 1 && place[0].p == r.raw.p);
+	cr_assert(place[1].n == 2 && place[1].p == r.raw.p + 2);
+	cr_assert(place[2].n == 0 && place[2].p == r.raw.p + 5);
+
+	next_ok(c, &r);
+	cr_assert_not_null(r.fields);
+	cr_assert_eq(r.nfields, 2);
+	field_is(&r, 1, "y");
+	next_ok(c, &r);
+	cr_assert_not_null(r.fields);
+	field_is(&r, 1, "q");
+	next_ok(c, &r);
+	cr_assert_not_null(r.fields);
+	cr_assert_eq(r.nfields, 4);
+	field_is(&r, 3, "4444");
+
+	next_ok(c, &r);
+	cr_assert_null(r.fields);
+	cr_assert_eq(r.line, 5);
+	cr_assert(place[0].n == 0 && place[1].n == 0 && place[2].n == 0);
+	cr_assert(place[2].p == r.raw.p + 2);
+	at_eof(c);
+
+	cr_assert_eq(remit__csv_set_sink(c, NULL, 0), 0); /* removed: no effect at the end */
+	remit__csv_close(c);
+}
+
+/* With a sink of 12, records of 12 plain fields land in it and every other
+ * comes as usual; either way the fields are the byte scanner's. */
+Test(csv, a_sink_reads_like_the_byte_scanner)
+{
+	enum { RECORDS = 20000, WIDE = 12 };
+	static const char odd[] = {'"', '\r', '\x80', '\0'};
+	char *text = malloc((size_t)RECORDS * 200);
+	size_t n = 0;
+	for (int k = 0; k < RECORDS; k++) {
+		unsigned fields = scan_below(4) ? WIDE : 1 + scan_below(2 * WIDE);
+		for (unsigned f = 0; f < fields; f++) {
+			unsigned len = scan_below(10);
+			for (unsigned i = 0; i < len; i++)
+				text[n++] = scan_below(300) ? (char)('0' + scan_below(75))
+							    : odd[scan_below(sizeof odd)];
+			if (f + 1 < fields)
+				text[n++] = ',';
+		}
+		if (scan_below(3) == 0)
+			text[n++] = '\r';
+		text[n++] = '\n';
+	}
+	unsigned widths[] = {32, 16};
+	for (int w = 0; w < 2; w++) {
+		remit__csv *fast = open_mem_n(text, n), *bytes = open_mem_n(text, n);
+		unsigned width = remit__csv_set_scan(fast, widths[w]);
+		remit__csv_set_scan(bytes, 0);
+		remit__str place[WIDE];
+		remit__str *dst[WIDE];
+		for (int i = 0; i < WIDE; i++)
+			dst[i] = &place[i];
+		cr_assert_eq(remit__csv_set_sink(fast, dst, WIDE), 0);
+		int k = 0, sunk = 0;
+		for (;; k++) {
+			remit__csv_record a, b;
+			remit_error ea = {0}, eb = {0};
+			int ra = remit__csv_next(fast, &a, &ea), rb = remit__csv_next(bytes, &b, &eb);
+			cr_assert_eq(ra, rb, "width %u record %d", width, k);
+			if (ra <= 0)
+				break;
+			if (a.fields) {
+				same_record(&a, &b, width, k);
+				continue;
+			}
+			sunk++;
+			cr_assert(b.nfields == WIDE && a.nfields == WIDE && !b.error && a.line == b.line,
+				  "width %u record %d", width, k);
+			for (uint32_t i = 0; i < WIDE; i++) {
+				uint64_t line;
+				uint32_t col;
+				remit__csv_field_pos(&b, i, &line, &col);
+				cr_assert(place[i].n == b.fields[i].n &&
+						  memcmp(place[i].p, b.fields[i].p, place[i].n) == 0 &&
+						  (uint32_t)(place[i].p - a.raw.p) + 1 == col,
+					  "width %u record %d field %u", width, k, i);
+			}
+		}
+		cr_assert_gt(sunk, RECORDS / 2, "width %u: %d sunk", width, sunk);
+		cr_assert_lt(sunk, k - RECORDS / 10, "width %u: %d sunk of %d", width, sunk, k);
+		remit__csv_close(fast);
+		remit__csv_close(bytes);
+	}
+	free(text);
+}
