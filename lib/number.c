@@ -727,7 +727,7 @@ static inline __attribute__((always_inline)) int64_t round_small(int64_t c, int 
 								   remit__rmode mode)
 {
 	int64_t q = 0, r = c;
-	i128 unit = 0; /* 0: larger than any remainder (d > 38) */
+	int half; /* the remainder against half of 10^d: -1, 0 or 1 */
 	if (d <= 18) {
 		/* constant divisors: a multiply and a shift instead of a division */
 		switch (d) {
@@ -744,14 +744,17 @@ static inline __attribute__((always_inline)) int64_t round_small(int64_t c, int 
 			break;
 		}
 		r = c - q * P10[d];
-		unit = P10[d];
-	} else if (d <= 38) {
-		unit = p10w(d);
+		if (r == 0)
+			return q;
+		uint64_t twice = 2 * mag64(r), u = P10[d]; /* |r| < 10^18: no overflow */
+		half = (twice > u) - (twice < u);
+	} else { /* q is 0 and r is c */
+		if (r == 0)
+			return q;
+		i128 unit = d <= 38 ? p10w(d) : 0; /* 0: larger than any remainder */
+		i128 twice = 2 * (i128)mag64(r);
+		half = unit == 0 ? -1 : (twice > unit) - (twice < unit);
 	}
-	if (r == 0)
-		return q;
-	i128 twice = 2 * (i128)mag64(r);
-	int half = unit == 0 ? -1 : (twice > unit) - (twice < unit);
 	int sign = c < 0 ? -1 : 1;
 	if (away(mode, sign, half, q % 2 != 0))
 		q += sign;
