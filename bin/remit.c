@@ -601,8 +601,10 @@ static int cmd_price(int argc, char **argv)
 	}
 	if (json.f)
 		write_json(json.f, r, res);
-	ok = out_close(&pc.lines, true) & out_close(&pc.unpriced, true) &
-	     out_close(&pc.rejects, true) & out_close(&json, true);
+	ok = out_close(&pc.lines, true); /* each closed, whatever the others did */
+	ok = out_close(&pc.unpriced, true) && ok;
+	ok = out_close(&pc.rejects, true) && ok;
+	ok = out_close(&json, true) && ok;
 	if (!(json.path && strcmp(json.path, "-") == 0) &&
 	    !(a.lines && strcmp(a.lines, "-") == 0)) {
 		printf("%s (%s)\n\n", remit_regime_name(r), remit_regime_currency(r));
@@ -817,8 +819,10 @@ static int cmd_compare(int argc, char **argv)
 		remit_comparison_write(cmp, REMIT_REPORT_JSON, NULL, write_file, json.f);
 	if (csv.f)
 		remit_comparison_write(cmp, REMIT_REPORT_CSV, NULL, write_file, csv.f);
-	bool ok = out_close(&pc.rejects, true) & out_close(&html, true) & out_close(&json, true) &
-		  out_close(&csv, true);
+	bool ok = out_close(&pc.rejects, true); /* each closed, whatever the others did */
+	ok = out_close(&html, true) && ok;
+	ok = out_close(&json, true) && ok;
+	ok = out_close(&csv, true) && ok;
 	bool data_on_stdout = (a.json && !strcmp(a.json, "-")) || (a.csv && !strcmp(a.csv, "-"));
 	if (!data_on_stdout)
 		remit_comparison_write(cmp, REMIT_REPORT_TEXT, a.by, write_file, stdout);

@@ -1816,7 +1816,7 @@ type_quick_with(remit__cursor *c, const remit__csv_record *rec, remit__numpool *
 		const struct qfield *x = &q->num[k];
 		remit__val *v = take_text(vals, in, x, sunk);
 		v->i = 0;
-		bad |= v->s.n ? bad_len(x, v->s.n) | !parse_count(v->s, x->max, &v->i) : x->least;
+		bad |= v->s.n ? bad_len(x, v->s.n) || !parse_count(v->s, x->max, &v->i) : x->least;
 	}
 	for (int k = 0; k < q->nsex; k++) {
 		const struct qfield *x = &q->sex[k];
