@@ -736,7 +736,6 @@ offer(struct remit__run *run, const remit__row *row,
 	return remit__unpriced(cx, "no module covers");
 }
 
-/* Read every row once; rejected rows are reported, valid ones priced. */
 /* Offer a valid row to the modules and count its outcome. */
 static remit__outcome price_row(struct remit__run *run, const remit__row *row,
 				const uint32_t *attr_map, remit__numpool *pool)
