@@ -105,8 +105,6 @@ struct fspec {
 /* The plan grouped by type, so that a valid row is typed without a
  * switch per field (type_quick); reasons are left to the plan's order. */
 struct qfield {
-	uint32_t val;   /* byte offset of vals[f] */
-	uint32_t text;  /* byte offset of the record's field at its column */
 	uint32_t least; /* the shortest text allowed: 1 if required, else 0 */
 	uint32_t span;  /* max_len − least */
 	int64_t max;    /* INT */
@@ -1333,8 +1331,6 @@ static void make_plan(remit__reader *r)
 		int f = r->plan[k];
 		const struct fspec *sp = &r->spec[f];
 		struct qfield qf = {
-			.val = (uint32_t)(f * sizeof(remit__val)),
-			.text = (uint32_t)sp->col * (uint32_t)sizeof(remit__str),
 			.least = sp->required,
 			.span = sp->max_len - sp->required,
 			.max = sp->max,
@@ -1757,13 +1753,11 @@ static bool finish_population(remit__cursor *c, const remit__csv_record *rec)
 static bool type_fields(remit__cursor *c, const remit__csv_record *rec, int from,
 			remit__numpool *pool)
 {
-	const remit__reader *restrict r = c->r;
-	remit__val *restrict vals = c->vals;
-	const remit__str *restrict in = rec->fields;
+	const remit__reader *r = c->r;
 	for (int k = from, n = r->nplan; k < n; k++) {
 		int f = r->plan[k];
 		const struct fspec *sp = &r->spec[f];
-		if (!type_value(c, rec, f, sp, &vals[f], in ? in[sp->col] : vals[f].s, pool))
+		if (!type_value(c, rec, f, sp, &c->vals[f], text_of(c, rec, f), pool))
 			return false;
 	}
 	return true;
@@ -1775,9 +1769,9 @@ static inline __attribute__((always_inline)) remit__val *
 take_text(remit__val *restrict vals, const remit__str *restrict in, const struct qfield *x,
 	  const bool sunk)
 {
-	remit__val *v = (remit__val *)((char *)vals + x->val);
+	remit__val *v = &vals[x->f];
 	if (!sunk)
-		v->s = *(const remit__str *)((const char *)in + x->text);
+		v->s = in[x->col];
 	v->present = v->s.n != 0;
 	return v;
 }

@@ -990,6 +990,36 @@ static unsigned scan_below(unsigned n)
 	return (unsigned)(scan_rnd % n);
 }
 
+/* A random record of `fields` fields at text + *n: each field's length
+ * from len_below(), its bytes digits and letters but 1 in `rare` from odd;
+ * LF or CRLF at the end. */
+static void random_record(char *text, size_t *n, unsigned fields, unsigned (*len_below)(void),
+			  const char *odd, size_t nodd, unsigned rare)
+{
+	for (unsigned f = 0; f < fields; f++) {
+		unsigned len = len_below();
+		for (unsigned i = 0; i < len; i++)
+			text[(*n)++] = scan_below(rare) ? (char)('0' + scan_below(75))
+							: odd[scan_below((unsigned)nodd)];
+		if (f + 1 < fields)
+			text[(*n)++] = ',';
+	}
+	if (scan_below(3) == 0)
+		text[(*n)++] = '\r';
+	text[(*n)++] = '\n';
+}
+
+/* Mostly short fields, now and then long ones. */
+static unsigned mixed_len(void)
+{
+	return scan_below(4) ? scan_below(12) : scan_below(70);
+}
+
+static unsigned short_len(void)
+{
+	return scan_below(10);
+}
+
 static void same_record(const remit__csv_record *a, const remit__csv_record *b, unsigned width,
 			int k)
 {
@@ -1021,17 +1051,7 @@ Test(csv, every_scan_width_reads_alike)
 	size_t n = 0;
 	for (int k = 0; k < RECORDS; k++) {
 		unsigned fields = 1 + scan_below(scan_below(4) ? 12 : 80);
-		for (unsigned f = 0; f < fields; f++) {
-			unsigned len = scan_below(4) ? scan_below(12) : scan_below(70);
-			for (unsigned i = 0; i < len; i++)
-				text[n++] = scan_below(200) ? (char)('0' + scan_below(75))
-							    : odd[scan_below(sizeof odd)];
-			if (f + 1 < fields)
-				text[n++] = ',';
-		}
-		if (scan_below(3) == 0)
-			text[n++] = '\r';
-		text[n++] = '\n';
+		random_record(text, &n, fields, mixed_len, odd, sizeof odd, 200);
 		if (scan_below(50) == 0)
 			text[n++] = '\n';
 	}
@@ -1116,17 +1136,7 @@ Test(csv, a_sink_reads_like_the_byte_scanner)
 	size_t n = 0;
 	for (int k = 0; k < RECORDS; k++) {
 		unsigned fields = scan_below(4) ? WIDE : 1 + scan_below(2 * WIDE);
-		for (unsigned f = 0; f < fields; f++) {
-			unsigned len = scan_below(10);
-			for (unsigned i = 0; i < len; i++)
-				text[n++] = scan_below(300) ? (char)('0' + scan_below(75))
-							    : odd[scan_below(sizeof odd)];
-			if (f + 1 < fields)
-				text[n++] = ',';
-		}
-		if (scan_below(3) == 0)
-			text[n++] = '\r';
-		text[n++] = '\n';
+		random_record(text, &n, fields, short_len, odd, sizeof odd, 300);
 	}
 	unsigned widths[] = {32, 16};
 	for (int w = 0; w < 2; w++) {
