@@ -36,7 +36,7 @@ typedef unsigned __int128 u128;
 
 /* ---- powers of ten and small integer helpers ---------------------------- */
 
-static const int64_t P10[19] = {
+const int64_t remit__p10[19] = {
 	1LL,
 	10LL,
 	100LL,
@@ -57,27 +57,34 @@ static const int64_t P10[19] = {
 	100000000000000000LL,
 	1000000000000000000LL,
 };
+#define P10 remit__p10
 
-enum {
-	P10_1 = 10,
-	P10_2 = 100,
-	P10_3 = 1000,
-	P10_4 = 10000,
-	P10_5 = 100000,
-	P10_6 = 1000000,
-	P10_7 = 10000000,
-	P10_8 = 100000000,
-	P10_9 = 1000000000,
+/* m = floor(2^(63 + l) / 10^d) + 1 with l = ceil(log2 10^d), shift = l − 1:
+ * then m × 10^d − 2^(63 + l) ≤ 2^l, which makes (u × m) >> (64 + shift)
+ * exact for every u < 2^63 (Granlund and Montgomery, "Division by invariant integers
+ * using multiplication", 1994, theorem 4.2).  test_number checks each
+ * against division. */
+const struct remit__div10 remit__div10[19] = {
+	{0, 0}, /* 10^0: not used */
+	{0xcccccccccccccccdull, 3}, /* 10^1 */
+	{0xa3d70a3d70a3d70bull, 6}, /* 10^2 */
+	{0x83126e978d4fdf3cull, 9}, /* 10^3 */
+	{0xd1b71758e219652cull, 13}, /* 10^4 */
+	{0xa7c5ac471b478424ull, 16}, /* 10^5 */
+	{0x8637bd05af6c69b6ull, 19}, /* 10^6 */
+	{0xd6bf94d5e57a42bdull, 23}, /* 10^7 */
+	{0xabcc77118461cefdull, 26}, /* 10^8 */
+	{0x89705f4136b4a598ull, 29}, /* 10^9 */
+	{0xdbe6fecebdedd5bfull, 33}, /* 10^10 */
+	{0xafebff0bcb24aaffull, 36}, /* 10^11 */
+	{0x8cbccc096f5088ccull, 39}, /* 10^12 */
+	{0xe12e13424bb40e14ull, 43}, /* 10^13 */
+	{0xb424dc35095cd810ull, 46}, /* 10^14 */
+	{0x901d7cf73ab0acdaull, 49}, /* 10^15 */
+	{0xe69594bec44de15cull, 53}, /* 10^16 */
+	{0xb877aa3236a4b44aull, 56}, /* 10^17 */
+	{0x9392ee8e921d5d08ull, 59}, /* 10^18 */
 };
-#define P10_10 10000000000LL
-#define P10_11 100000000000LL
-#define P10_12 1000000000000LL
-#define P10_13 10000000000000LL
-#define P10_14 100000000000000LL
-#define P10_15 1000000000000000LL
-#define P10_16 10000000000000000LL
-#define P10_17 100000000000000000LL
-#define P10_18 1000000000000000000LL
 
 /* 10^k as a 128-bit integer, 0 <= k <= 38. */
 static inline i128 p10w(int k)
@@ -698,63 +705,19 @@ remit__num remit__num_neg(remit__numpool *pool, remit__num a)
 
 /* ---- rounding ----------------------------------------------------------- */
 
-/* Whether rounding moves the truncated quotient one unit away from zero.
- * sign: of the value; half: |remainder| against half a unit (<0, 0, >0);
- * odd: the truncated quotient is odd.  The remainder is not zero. */
-static bool away(remit__rmode mode, int sign, int half, bool odd)
-{
-	switch (mode) {
-	case REMIT__HALF_UP:
-		return half >= 0;
-	case REMIT__HALF_EVEN:
-		return half > 0 || (half == 0 && odd);
-	case REMIT__HALF_DOWN:
-		return half > 0;
-	case REMIT__UP:
-		return true;
-	case REMIT__DOWN:
-		return false;
-	case REMIT__FLOOR:
-		return sign < 0;
-	case REMIT__CEILING:
-		return sign > 0;
-	}
-	return false;
-}
+#define away remit__round_away
+#define round_small remit__round_small
 
-/* c × 10^-d rounded to an integer, d >= 1 (the small fast path). */
-static inline __attribute__((always_inline)) int64_t round_small(int64_t c, int d,
-								   remit__rmode mode)
+/* remit__round_small where the multiply does not serve: d > 18 (the
+ * quotient is 0) or c = INT64_MIN. */
+int64_t remit__round_small_wide(int64_t c, int d, remit__rmode mode)
 {
-	int64_t q = 0, r = c;
-	int half; /* the remainder against half of 10^d: -1, 0 or 1 */
-	if (d <= 18) {
-		/* constant divisors: a multiply and a shift instead of a division */
-		switch (d) {
-#define DIV_CASE(k)                                                                               \
-	case k:                                                                                   \
-		q = c / P10_##k;                                                                  \
-		break;
-			DIV_CASE(1) DIV_CASE(2) DIV_CASE(3) DIV_CASE(4) DIV_CASE(5) DIV_CASE(6)
-			DIV_CASE(7) DIV_CASE(8) DIV_CASE(9) DIV_CASE(10) DIV_CASE(11) DIV_CASE(12)
-			DIV_CASE(13) DIV_CASE(14) DIV_CASE(15) DIV_CASE(16) DIV_CASE(17) DIV_CASE(18)
-#undef DIV_CASE
-		default:
-			q = c;
-			break;
-		}
-		r = c - q * P10[d];
-		if (r == 0)
-			return q;
-		uint64_t twice = 2 * mag64(r), u = P10[d]; /* |r| < 10^18: no overflow */
-		half = (twice > u) - (twice < u);
-	} else { /* q is 0 and r is c */
-		if (r == 0)
-			return q;
-		i128 unit = d <= 38 ? p10w(d) : 0; /* 0: larger than any remainder */
-		i128 twice = 2 * (i128)mag64(r);
-		half = unit == 0 ? -1 : (twice > unit) - (twice < unit);
-	}
+	int64_t q = d <= 18 ? c / P10[d] : 0, r = d <= 18 ? c - q * P10[d] : c;
+	if (r == 0)
+		return q;
+	i128 unit = d <= 38 ? p10w(d) : 0; /* 0: larger than any remainder */
+	i128 twice = 2 * (i128)mag64(r);
+	int half = unit == 0 ? -1 : (twice > unit) - (twice < unit);
 	int sign = c < 0 ? -1 : 1;
 	if (away(mode, sign, half, q % 2 != 0))
 		q += sign;
@@ -828,12 +791,8 @@ static remit__num units_num(remit__numpool *pool, mpz_srcptr u, int scale)
 	return r;
 }
 
-bool remit__round_units(int64_t coef, int exp, int scale, remit__rmode mode, int64_t *units)
+bool remit__round_units_wide(int64_t coef, int exp, int scale, int64_t *units)
 {
-	if (exp > scale) {
-		*units = round_small(coef, exp - scale, mode);
-		return true;
-	}
 	i128 c = coef;
 	if (!mul_p10(&c, scale - exp) || !fits64(c))
 		return false;

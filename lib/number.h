@@ -179,10 +179,71 @@ static inline int remit__num_cmp(remit__num a, remit__num b)
  * exp == scale when it fits (scale < 0 gives exp < 0: coef × 10^|scale|),
  * else big.  scale must lie in [-REMIT__EXP_MAX, REMIT__EXP_MAX]. */
 remit__num remit__num_round(remit__numpool *pool, remit__num a, int scale, remit__rmode mode);
+/* ---- rounding a small value, in registers ------------------------------- */
+
+/* 10^d, and u / 10^d for u < 2^63 as the high word of u × m shifted right
+ * by shift (Granlund and Montgomery's multiply for a constant divisor),
+ * for 1 ≤ d ≤ 18. */
+extern const int64_t remit__p10[19];
+extern const struct remit__div10 {
+	uint64_t m;
+	unsigned shift;
+} remit__div10[19];
+
+/* Whether rounding moves the truncated quotient one unit away from zero.
+ * sign: of the value; half: |remainder| against half a unit (<0, 0, >0);
+ * odd: the truncated quotient is odd.  The remainder is not zero. */
+static inline bool remit__round_away(remit__rmode mode, int sign, int half, bool odd)
+{
+	switch (mode) {
+	case REMIT__HALF_UP:
+		return half >= 0;
+	case REMIT__HALF_EVEN:
+		return half > 0 || (half == 0 && odd);
+	case REMIT__HALF_DOWN:
+		return half > 0;
+	case REMIT__UP:
+		return true;
+	case REMIT__DOWN:
+		return false;
+	case REMIT__FLOOR:
+		return sign < 0;
+	case REMIT__CEILING:
+		return sign > 0;
+	}
+	return false;
+}
+
+/* c × 10^-d rounded to an integer with mode, d ≥ 1: the small fast path of
+ * remit__num_round (number.c takes d > 18 and c = INT64_MIN). */
+int64_t remit__round_small_wide(int64_t c, int d, remit__rmode mode);
+static inline int64_t remit__round_small(int64_t c, int d, remit__rmode mode)
+{
+	if (d > 18 || c == INT64_MIN)
+		return remit__round_small_wide(c, d, mode);
+	uint64_t u = c < 0 ? 0 - (uint64_t)c : (uint64_t)c; /* < 2^63 */
+	uint64_t q = (uint64_t)(((unsigned __int128)u * remit__div10[d].m) >> 64) >>
+		     remit__div10[d].shift;
+	uint64_t r = u - q * (uint64_t)remit__p10[d], unit = (uint64_t)remit__p10[d];
+	int sign = c < 0 ? -1 : 1;
+	if (r != 0 && remit__round_away(mode, sign, (2 * r > unit) - (2 * r < unit), q & 1))
+		q++;
+	return c < 0 ? -(int64_t)q : (int64_t)q; /* q ≤ 2^63 / 10 */
+}
+
 /* coef × 10^exp rounded at scale with mode, in whole units of 10^-scale:
  * remit__num_round of a small value, in registers; false if the units do
  * not fit 64 bits (then remit__num_round gives the big result). */
-bool remit__round_units(int64_t coef, int exp, int scale, remit__rmode mode, int64_t *units);
+bool remit__round_units_wide(int64_t coef, int exp, int scale, int64_t *units);
+static inline bool remit__round_units(int64_t coef, int exp, int scale, remit__rmode mode,
+				      int64_t *units)
+{
+	if (exp > scale) {
+		*units = remit__round_small(coef, exp - scale, mode);
+		return true;
+	}
+	return remit__round_units_wide(coef, exp, scale, units);
+}
 
 /* The value as an int64 if it is an integer that fits. */
 bool remit__num_to_i64(remit__num a, int64_t *out);

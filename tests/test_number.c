@@ -253,6 +253,68 @@ Test(number, rounding_table_big)
 	}
 }
 
+/* The quotient by 10^d as a multiply and a shift (remit__div10) against
+ * the processor's division, at the edges and at 20,000 pseudo-random
+ * values of every magnitude below 2^63, for each d. */
+Test(number, division_by_a_power_of_ten_is_exact)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int d = 1; d <= 18; d++) {
+		uint64_t p = (uint64_t)remit__p10[d];
+		uint64_t edges[] = {0, 1, p - 1, p, p + 1, 2 * p - 1, (INT64_MAX / p) * p,
+				    (INT64_MAX / p) * p - 1, INT64_MAX - 1, INT64_MAX};
+		for (int i = 0; i < (int)(sizeof edges / sizeof *edges) + 20000; i++) {
+			uint64_t u;
+			if (i < (int)(sizeof edges / sizeof *edges)) {
+				u = edges[i];
+			} else {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+				u = (x >> 1) >> (x % 63); /* any magnitude below 2^63 */
+			}
+			uint64_t q = (uint64_t)(((unsigned __int128)u * remit__div10[d].m) >> 64) >>
+				     remit__div10[d].shift;
+			cr_assert_eq(q, u / p, "d %d u %llu", d, (unsigned long long)u);
+		}
+	}
+}
+
+/* remit__round_small in every mode against the definition by magnitude:
+ * |c| = q × 10^d + r; up adds 1 when r > 0, half-up when 2r ≥ 10^d,
+ * half-down when 2r > 10^d, half-even also at 2r = 10^d when q is odd;
+ * floor and ceiling are up or down by sign. */
+Test(number, small_rounding_in_every_mode)
+{
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 30000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int d = 1 + (int)(x % 20); /* 19 and 20 take the wide path */
+		int64_t c = (int64_t)(x >> (x % 61));
+		if (i % 3 == 0)
+			c = -c;
+		if (i == 0)
+			c = INT64_MIN;
+		if (i % 7 == 1 && d <= 18) /* ties */
+			c = (c / remit__p10[d]) * remit__p10[d] + remit__p10[d] / 2 * (c < 0 ? -1 : 1);
+		unsigned __int128 m = c < 0 ? (unsigned __int128)(-(__int128)c) : (unsigned __int128)c;
+		unsigned __int128 p = 1;
+		for (int k = 0; k < d; k++)
+			p *= 10;
+		unsigned __int128 q = m / p, r = m % p;
+		for (int mode = 0; mode < 7; mode++) {
+			bool up = r > 0, hu = 2 * r >= p, hd = 2 * r > p, he = hd || (2 * r == p && q % 2);
+			bool away[7] = {
+				[REMIT__HALF_UP] = up && hu, [REMIT__HALF_EVEN] = up && he,
+				[REMIT__HALF_DOWN] = up && hd, [REMIT__UP] = up, [REMIT__DOWN] = false,
+				[REMIT__FLOOR] = up && c < 0, [REMIT__CEILING] = up && c > 0,
+			};
+			__int128 want = (__int128)(q + away[mode]) * (c < 0 ? -1 : 1);
+			int64_t got = remit__round_small(c, d, (remit__rmode)mode);
+			cr_assert_eq((__int128)got, want, "c %lld d %d %s", (long long)c, d,
+				     remit__rmode_name((remit__rmode)mode));
+		}
+	}
+}
+
 Test(number, rounding_negative_scale)
 {
 	remit__num r = rnd(N("1500"), -3, REMIT__HALF_EVEN);
