@@ -7,8 +7,10 @@
  * written under a temporary name and renamed into place when complete, so
  * an interrupted run never leaves a half-written file under the final name;
  * SIGINT, SIGTERM and SIGHUP remove the temporary files and exit 128 + the
- * signal (130, 143, 129).  An output that is not a regular file (/dev/null,
- * a FIFO) is written in place.
+ * signal (130, 143, 129).  SIGBUS, which is what a mapped input file
+ * (lib/csv.c) raises when another process cuts it short while it is read,
+ * removes them too and exits 4, a data file error, saying so.  An output
+ * that is not a regular file (/dev/null, a FIFO) is written in place.
  *
  * Exit codes: 0 success, 1 --strict and rows rejected or unpriced, 2 usage,
  * 3 rule file error, 4 data file error, 5 internal error.
@@ -119,6 +121,19 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
+static void on_bus(int sig)
+{
+	static const char msg[] = "remit: an input file was cut short while it was being read "
+				  "(SIGBUS); no output was written\n";
+	(void)sig;
+	for (int i = 0; i < MAX_TEMPS; i++)
+		if (temps[i])
+			unlink(temps[i]);
+	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+		_exit(4);
+	_exit(4);
+}
+
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -128,6 +143,8 @@ static void catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_bus;
+	sigaction(SIGBUS, &sa, NULL);
 }
 
 static bool out_open(outfile *o, const char *path)

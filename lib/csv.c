@@ -20,6 +20,13 @@
  * the window (a record's unescaped fields never take more room than the
  * record itself).  So nothing is allocated per record.
  *
+ * A plain regular file is not read into the window but mapped whole (struct
+ * map): the window is then the file, followed by zero bytes (the sentinel
+ * and PAD), and needs no refill; pages more than MAP_STEP behind the
+ * reader are let go as it moves on, so that its resident memory stays
+ * bounded as the window's does.  Clones (parts read on other threads)
+ * share the mapping.  Memory buffers, gzip and pipes use the window.
+ *
  * Columns are byte offsets from the start of the physical line, 1-based; a
  * byte-order mark before the header is skipped and not counted.  A lone CR
  * that is not followed by LF (and not at end of input) is an ordinary byte.
@@ -32,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -49,8 +57,16 @@
 #define ZIN_SIZE (256u << 10) /* compressed input buffer */
 #define PAD 64                /* readable bytes after the window's sentinel */
 #define PART_SLACK (64u << 10) /* read ahead past a part's stop */
+#define MAP_STEP (4u << 20)    /* a mapped file's pages are let go this far behind */
 
 typedef unsigned char uchar;
+
+/* A file mapped whole, shared by a reader and its clones. */
+struct map {
+	uchar *p;    /* the file's bytes, then at least PAD + 1 zero bytes */
+	size_t size; /* of the mapping */
+	int refs;    /* readers using it (changed atomically) */
+};
 
 struct remit__csv {
 	char *name;
@@ -74,6 +90,10 @@ struct remit__csv {
 	size_t cap, pos, end;
 	uint64_t base;          /* stream offset of buf[0] */
 	uint64_t stop;          /* no record starting at or after this offset is returned */
+	uint64_t tick;          /* the fast path gives way to next_slow here: stop, or
+				   sooner for a mapped file's housekeeping */
+	struct map *map;        /* the window is a mapped file (buf is map->p) */
+	uint64_t let_go;        /* a mapped file's pages before this are let go */
 	size_t slack;           /* with part: bytes read past stop at a time */
 	bool eof;               /* nothing more will come into the window */
 	bool bom_checked;
@@ -253,6 +273,8 @@ static int grow_window(remit__csv *c, remit_error *err)
  * fills it) and read until the window is full or the input ends. */
 static int refill(remit__csv *c, remit_error *err)
 {
+	if (c->map)
+		return 0; /* the whole file is in the window already */
 	if (c->pos > 0) {
 		memmove(c->buf, c->buf + c->pos, c->end - c->pos);
 		c->end -= c->pos;
@@ -287,6 +309,82 @@ static int refill(remit__csv *c, remit_error *err)
 	return 0;
 }
 
+/* ---- a mapped file ------------------------------------------------------ */
+
+static size_t page_size(void)
+{
+	long n = sysconf(_SC_PAGESIZE);
+	return n > 0 ? (size_t)n : 4096;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Map c's plain regular file of n bytes whole as its window; false (and
+ * nothing changed) if it cannot be mapped or is gzip: it is then read. */
+static bool map_file(remit__csv *c, size_t n)
+{
+	size_t page = page_size();
+	if (n == 0 || n > SIZE_MAX / 2)
+		return false;
+	size_t file_pages = (n + page - 1) / page * page, size = (n + PAD + 1 + page - 1) / page * page;
+	/* zero pages, then the file over their start: the bytes after it
+	   (the rest of its last page, then whole pages) read as zero */
+	uchar *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	struct map *m = malloc(sizeof *m);
+	if (!m || mmap(p, file_pages, PROT_READ, MAP_PRIVATE | MAP_FIXED, c->fd, 0) == MAP_FAILED ||
+	    (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)) {
+		free(m);
+		munmap(p, size);
+		return false;
+	}
+	madvise(p, file_pages, MADV_SEQUENTIAL);
+	*m = (struct map){p, size, 1};
+	free(c->buf);
+	free(c->zin);
+	c->zin = NULL;
+	c->map = m;
+	c->buf = p;
+	c->cap = c->end = n;
+	c->in_done = n;
+	c->eof = c->in_eof = true;
+	c->tick = min64(MAP_STEP, c->stop);
+	return true;
+}
+
+/* Let go of the mapped pages from let_go up to the page of byte `to`
+ * (they are read again from the page cache if a reread needs them; a
+ * page another clone is reading simply comes back). */
+static void map_let_go(remit__csv *c, size_t to)
+{
+	to = to / page_size() * page_size();
+	if (to > c->let_go) {
+		madvise(c->buf + c->let_go, to - c->let_go, MADV_DONTNEED);
+		c->let_go = to;
+	}
+}
+
+/* Past the tick: let go of the pages more than MAP_STEP behind the
+ * reader, and set the next tick. */
+static void map_move_on(remit__csv *c)
+{
+	if (c->pos >= c->let_go + 2 * (size_t)MAP_STEP)
+		map_let_go(c, c->pos - MAP_STEP);
+	c->tick = min64(c->pos + MAP_STEP, c->stop);
+}
+
+static void map_release(struct map *m)
+{
+	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		munmap(m->p, m->size);
+		free(m);
+	}
+}
+
 /* ---- opening ----------------------------------------------------------- */
 
 static remit__csv *csv_new(const char *name)
@@ -299,7 +397,7 @@ static remit__csv *csv_new(const char *name)
 	c->line = 1;
 	c->name = strdup(name ? name : "");
 	c->cap = WINDOW_INIT;
-	c->stop = UINT64_MAX;
+	c->stop = c->tick = UINT64_MAX;
 	c->slack = PART_SLACK;
 	c->buf = calloc(1, c->cap + 1 + PAD); /* defined bytes for 16-byte loads */
 	c->zin = malloc(ZIN_SIZE);
@@ -354,6 +452,11 @@ static int open_finish(remit__csv *c, remit__csv **out, remit_error *err)
 
 int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
 {
+	return remit__csv_open_how(path, true, out, err);
+}
+
+int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_error *err)
+{
 	struct stat st;
 	remit__csv *c = csv_new(path);
 
@@ -378,6 +481,10 @@ int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
 			c->in_total = (uint64_t)st.st_size;
 			c->regular = true;
 		}
+	}
+	if (map && c->regular && c->in_total <= SIZE_MAX && map_file(c, (size_t)c->in_total)) {
+		*out = c;
+		return 0;
 	}
 	return open_finish(c, out, err);
 }
@@ -425,6 +532,7 @@ struct scan {
 	unsigned eol;           /* length of the record's line end (0, 1, 2) */
 	size_t sp;              /* bytes of scratch used */
 	bool scratch_ready;
+	bool too_long;          /* a record too long for scratch (mapped file) */
 	remit__csv_record *rec;
 };
 
@@ -591,20 +699,26 @@ static inline int scan_plain(struct scan *s, remit__str *out)
 }
 
 /* Append bytes [from, to) to the scratch buffer (sized on first use in
- * this scan to the window, which bounds what one record can need). */
+ * this scan to the window, which bounds what one record can need, or for
+ * a mapped file to the longest record allowed: past it, s->too_long). */
 static bool scratch_put(struct scan *s, const uchar *from, const uchar *to)
 {
 	remit__csv *c = s->c;
 
 	if (!s->scratch_ready) {
-		if (c->scratch_cap < c->cap) {
-			char *ns = realloc(c->scratch, c->cap);
+		size_t want = c->cap < WINDOW_MAX ? c->cap : WINDOW_MAX;
+		if (c->scratch_cap < want) {
+			char *ns = realloc(c->scratch, want);
 			if (!ns)
 				return false;
 			c->scratch = ns;
-			c->scratch_cap = c->cap;
+			c->scratch_cap = want;
 		}
 		s->scratch_ready = true;
+	}
+	if ((size_t)(to - from) > c->scratch_cap - s->sp) {
+		s->too_long = true;
+		return false;
 	}
 	memcpy(c->scratch + s->sp, from, (size_t)(to - from));
 	s->sp += (size_t)(to - from);
@@ -937,6 +1051,9 @@ static int scan_record(remit__csv *c, remit__csv_record *rec, remit_error *err)
 			t = scan_quoted(&s, &c->fields[nf], s.line, c->fcol[nf]);
 		else
 			t = scan_plain(&s, &c->fields[nf]);
+		if (t < 0 && s.too_long)
+			return fatal(c, err, REMIT_EDATA, 1, "record too long: more than %u bytes",
+				     (unsigned)REMIT__CSV_MAX_RECORD);
 		if (t < 0)
 			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
 		if (t == T_MORE)
@@ -972,6 +1089,8 @@ static __attribute__((noinline)) int next_slow(remit__csv *c, remit__csv_record 
 			*err = c->fail;
 		return c->fail.status;
 	}
+	if (c->map && c->pos >= c->tick)
+		map_move_on(c);
 	for (;;) {
 		int rc = skip_blank(c);
 		if (rc == T_EOF)
@@ -996,7 +1115,7 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 	   BOM looked for, no blank line first, and a record due before stop */
 	const uchar *p = c->buf + c->pos;
 	if (c->bom_checked && !c->fail.status && *p != '\n' && *p != '\r' &&
-	    c->base + c->pos < c->stop && scan_fast(c, rec))
+	    c->base + c->pos < c->tick && scan_fast(c, rec))
 		return 1;
 #endif
 	return next_slow(c, rec, err);
@@ -1027,6 +1146,14 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
 	}
 	free(k->zin);
 	k->zin = NULL;
+	if (c->map) {
+		__atomic_add_fetch(&c->map->refs, 1, __ATOMIC_RELAXED);
+		free(k->buf);
+		k->map = c->map;
+		k->buf = c->map->p;
+		k->cap = k->end = c->cap;
+		k->in_done = c->cap;
+	}
 	k->mem = c->mem;
 	k->mem_len = c->mem_len;
 	k->in_total = c->in_total;
@@ -1055,10 +1182,24 @@ int remit__csv_seek(remit__csv *c, uint64_t start, uint64_t stop, bool exact, ui
 	memset(&c->fail, 0, sizeof c->fail);
 	if (guess)
 		start--; /* a line starts at `start` if the byte before it is a LF */
+	if (c->map) {
+		map_let_go(c, c->pos); /* what this reader read before: a part is done */
+		c->pos = (size_t)min64(start, c->end);
+		c->let_go = c->pos / page_size() * page_size();
+		c->stop = stop;
+		c->bom_checked = true;
+		c->line = line;
+		if (guess) {
+			const uchar *lfp = memchr(c->buf + c->pos, '\n', c->end - c->pos);
+			c->pos = lfp ? (size_t)(lfp - c->buf) + 1 : c->end;
+		}
+		c->tick = min64(c->pos + MAP_STEP, stop);
+		return 0;
+	}
 	c->pos = c->end = 0;
 	c->buf[0] = '\0';
 	c->base = start;
-	c->stop = stop;
+	c->stop = c->tick = stop;
 	c->src_pos = start;
 	c->mem_pos = start < c->mem_len ? (size_t)start : c->mem_len;
 	c->in_eof = c->eof = false;
@@ -1122,7 +1263,10 @@ void remit__csv_close(remit__csv *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->name);
-	free(c->buf);
+	if (c->map)
+		map_release(c->map);
+	else
+		free(c->buf);
 	free(c->zin);
 	free(c->scratch);
 	free(c->fields);

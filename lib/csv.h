@@ -67,6 +67,11 @@ static inline void remit__csv_field_pos(const remit__csv_record *rec, uint32_t i
 /* Open a file.  On failure returns REMIT_EDATA with err filled
  * ("cannot open: No such file or directory"). */
 int remit__csv_open(const char *path, remit__csv **out, remit_error *err);
+/* ...mapping a plain regular file whole (map true, as remit__csv_open
+ * does) or reading it through the window (map false; tests compare the
+ * two).  A mapped file that another process truncates while it is read
+ * raises SIGBUS (docs/decisions.md). */
+int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_error *err);
 
 /* Read from memory; `name` is used in messages.  The buffer must outlive
  * the reader. */

@@ -1180,3 +1180,165 @@ Test(csv, a_sink_reads_like_the_byte_scanner)
 	}
 	free(text);
 }
+
+/* ---- a mapped file (remit__csv_open maps a plain regular file) ---------- */
+
+static remit__csv *open_how(const char *path, bool map)
+{
+	remit__csv *c = NULL;
+	remit_error err = {0};
+	int rc = remit__csv_open_how(path, map, &c, &err);
+	cr_assert_eq(rc, 0, "open %s: %s", path, err.message);
+	return c;
+}
+
+/* text (n bytes) written to a file reads alike mapped and through the
+ * window: the same records, positions, errors and progress. */
+static void mapped_like_window(const char *text, size_t n)
+{
+	char *path = tmp_path(".csv");
+	write_file(path, text, n);
+	remit__csv *a = open_how(path, true), *b = open_how(path, false);
+	same_records(a, b);
+	cr_assert_eq(remit__csv_bytes_done(a), n);
+	cr_assert_eq(remit__csv_bytes_done(b), n);
+	cr_assert_eq(remit__csv_bytes_total(a), n);
+	remit__csv_close(a);
+	remit__csv_close(b);
+	unlink(path);
+	free(path);
+}
+
+/* The tokenizer's hard cases, and files that end exactly at a page's end
+ * (the sentinel is then the first byte of the zero pages after the file)
+ * or just before or after it, in a quoted field, a CR or a plain field. */
+Test(csv, a_mapped_file_reads_like_the_window)
+{
+	static const char *const texts[] = {
+		"\xef\xbb\xbf" "a,b\r\n\"x,\"\"y\"\"\",2\n\n\"multi\nline\",3\r\nlast,4",
+		"a,\"b\nc\",\"d\"\"\"\r\n,,\n\"unterminated,5\n",
+		"a,b\nq\"x,1\n\"t\"junk,2\n\xff\xfe,4\n",
+		"only",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+		mapped_like_window(texts[i], strlen(texts[i]));
+	mapped_like_window("a,b\nnul\0here,3\n", 15); /* a NUL byte within */
+	for (size_t n = 4093; n <= 4099; n++) {
+		char *t = malloc(n);
+		for (size_t j = 0; j < n; j++)
+			t[j] = j % 17 == 16 ? '\n' : j % 5 == 4 ? ',' : (char)('a' + j % 26);
+		mapped_like_window(t, n); /* ends in a plain field */
+		t[n - 1] = '\r';
+		mapped_like_window(t, n); /* ends in a CR */
+		t[n - 8] = '\n', t[n - 7] = '"';
+		memset(t + n - 6, 'q', 6);
+		mapped_like_window(t, n); /* ends in an unterminated quoted field */
+		free(t);
+	}
+}
+
+/* 20 MiB of records: pages are let go behind the reader as it goes, and a clone reads from a guessed offset in the middle as a
+ * clone of the window reader does. */
+Test(csv, a_large_mapped_file_and_its_parts)
+{
+	size_t cap = 20u << 20, n = 0;
+	char *t = malloc(cap + 64);
+	for (uint64_t i = 0; n < cap; i++)
+		n += (size_t)sprintf(t + n, "%llu,\"p%llu\",%s\n", (unsigned long long)i,
+				     (unsigned long long)i * 7919 % 100003, i % 3 ? "EL" : "\"N,E\"");
+	mapped_like_window(t, n);
+
+	char *path = tmp_path(".csv");
+	write_file(path, t, n);
+	remit__csv *a = open_how(path, true), *b = open_how(path, false);
+	remit__csv *ka = remit__csv_clone(a, 0), *kb = remit__csv_clone(b, 0);
+	remit_error err = {0};
+	cr_assert_eq(remit__csv_seek(ka, n / 2, n / 2 + (3u << 20), false, 1, &err), 0);
+	cr_assert_eq(remit__csv_seek(kb, n / 2, n / 2 + (3u << 20), false, 1, &err), 0);
+	cr_assert_gt(same_records(ka, kb), 100000);
+	uint64_t oa, ob, la, lb;
+	remit__csv_tell(ka, &oa, &la);
+	remit__csv_tell(kb, &ob, &lb);
+	cr_assert_eq(oa, ob);
+	cr_assert_geq(oa, n / 2 + (3u << 20));
+	remit__csv_close(a); /* the clone keeps the mapping */
+	cr_assert_eq(remit__csv_seek(ka, 0, UINT64_MAX, true, 1, &err), 0);
+	cr_assert_eq(remit__csv_seek(kb, 0, UINT64_MAX, true, 1, &err), 0);
+	same_records(ka, kb);
+	remit__csv_close(ka);
+	remit__csv_close(kb);
+	remit__csv_close(b);
+	unlink(path);
+	free(path);
+	free(t);
+}
+
+/* A mapped file's record over the limit is refused as the window's is,
+ * plain and quoted with escapes (the unescaped text would not fit the
+ * scratch buffer either). */
+Test(csv, a_mapped_record_too_long)
+{
+	size_t n = REMIT__CSV_MAX_RECORD + 64;
+	char *t = malloc(n);
+	for (int quoted = 0; quoted < 2; quoted++) {
+		memcpy(t, "a,b\n", 4);
+		memset(t + 4, quoted ? '"' : 'x', n - 4);
+		t[4] = '"';
+		char *path = tmp_path(".csv");
+		write_file(path, t, n - 1);
+		remit__csv *c = open_how(path, true);
+		remit__csv_record r;
+		remit_error err = {0};
+		next_ok(c, &r);
+		cr_assert_eq(remit__csv_next(c, &r, &err), REMIT_EDATA);
+		cr_assert_str_eq(err.message, "record too long: more than 67108864 bytes");
+		cr_assert_eq(err.line, 2);
+		remit__csv_close(c);
+		unlink(path);
+		free(path);
+	}
+	free(t);
+}
+
+/* Resident bytes of this process now (/proc/self/statm), 0 if unknown. */
+static uint64_t resident(void)
+{
+	unsigned long size = 0, pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &pages) != 2)
+		pages = 0;
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Reading a 40 MiB mapped file to its end leaves about two MAP_STEPs
+ * (4 MiB each) of it resident, not the whole file. */
+Test(csv, a_mapped_file_lets_go_of_what_it_has_read)
+{
+	size_t cap = 40u << 20, n = 0;
+	char *t = malloc(cap + 64);
+	for (uint64_t i = 0; n < cap; i++)
+		n += (size_t)sprintf(t + n, "%llu,x%llu,y\n", (unsigned long long)i,
+				     (unsigned long long)i * 31);
+	char *path = tmp_path(".csv");
+	write_file(path, t, n);
+	uint64_t before = resident();
+	cr_assert_gt(before, 0);
+	remit__csv *c = open_how(path, true);
+	remit__csv_record r;
+	remit_error err = {0};
+	uint64_t rows = 0;
+	while (remit__csv_next(c, &r, &err) == 1)
+		rows++;
+	cr_assert_eq(remit__csv_bytes_done(c), n);
+	uint64_t grew = resident() - before;
+	cr_assert_lt(grew, 24u << 20, "%llu MiB of the file still resident",
+		     (unsigned long long)(grew >> 20));
+	remit__csv_close(c);
+	unlink(path);
+	free(path);
+	free(t);
+	cr_assert_gt(rows, 1000000);
+}

@@ -750,6 +750,13 @@ Test(interrupt, sigterm_while_reading)
 	interrupt_fifo(SIGTERM, 143);
 }
 
+/* SIGBUS is what a mapped input raises when another process truncates it
+ * mid-run: a data file error (exit 4), with nothing left behind. */
+Test(interrupt, sigbus_is_a_data_file_error)
+{
+	interrupt_fifo(SIGBUS, 4);
+}
+
 /* A large file (with readmissions, so two passes), SIGINT after 0.3 s.  If
  * remit finished first, its lines file must be complete instead: a header
  * and one line per row, ending in a line end. */
