@@ -324,10 +324,10 @@ static uint64_t min64(uint64_t a, uint64_t b)
 
 /* Map c's plain regular file of n bytes whole as its window; false (and
  * nothing changed) if it cannot be mapped or is gzip: it is then read. */
-static bool map_file(remit__csv *c, size_t n)
+static bool map_file(remit__csv *c, uint64_t size64)
 {
-	size_t page = page_size();
-	if (n == 0 || n > SIZE_MAX / 2)
+	size_t page = page_size(), n = (size_t)size64;
+	if (size64 == 0 || size64 > SIZE_MAX / 2)
 		return false;
 	size_t file_pages = (n + page - 1) / page * page, size = (n + PAD + 1 + page - 1) / page * page;
 	/* zero pages, then the file over their start: the bytes after it
@@ -482,7 +482,7 @@ int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_erro
 			c->regular = true;
 		}
 	}
-	if (map && c->regular && c->in_total <= SIZE_MAX && map_file(c, (size_t)c->in_total)) {
+	if (map && c->regular && map_file(c, c->in_total)) {
 		*out = c;
 		return 0;
 	}

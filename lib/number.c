@@ -57,7 +57,7 @@ const int64_t remit__p10[19] = {
 	100000000000000000LL,
 	1000000000000000000LL,
 };
-#define P10 remit__p10
+#define P10 remit__p10 /* the short name used below */
 
 /* m = floor(2^(63 + l) / 10^d) + 1 with l = ceil(log2 10^d), shift = l − 1:
  * then m × 10^d − 2^(63 + l) ≤ 2^l, which makes (u × m) >> (64 + shift)
@@ -705,9 +705,6 @@ remit__num remit__num_neg(remit__numpool *pool, remit__num a)
 
 /* ---- rounding ----------------------------------------------------------- */
 
-#define away remit__round_away
-#define round_small remit__round_small
-
 /* remit__round_small where the multiply does not serve: d > 18 (the
  * quotient is 0) or c = INT64_MIN. */
 int64_t remit__round_small_wide(int64_t c, int d, remit__rmode mode)
@@ -719,7 +716,7 @@ int64_t remit__round_small_wide(int64_t c, int d, remit__rmode mode)
 	i128 twice = 2 * (i128)mag64(r);
 	int half = unit == 0 ? -1 : (twice > unit) - (twice < unit);
 	int sign = c < 0 ? -1 : 1;
-	if (away(mode, sign, half, q % 2 != 0))
+	if (remit__round_away(mode, sign, half, q % 2 != 0))
 		q += sign;
 	return q;
 }
@@ -729,7 +726,7 @@ int64_t remit__round_small_wide(int64_t c, int d, remit__rmode mode)
 static bool units_small(remit__num a, int scale, remit__rmode mode, i128 *u)
 {
 	if (a.exp > scale) {
-		*u = round_small(a.coef, a.exp - scale, mode);
+		*u = remit__round_small(a.coef, a.exp - scale, mode);
 		return true;
 	}
 	*u = a.coef;
@@ -765,7 +762,7 @@ static void units_z(mpz_ptr q, mpz_ptr r, mpz_ptr d, remit__num a, int scale, re
 	mpz_mul_2exp(r, r, 1);
 	int half = mpz_cmpabs(r, d);
 	half = (half > 0) - (half < 0);
-	if (away(mode, sign, half, mpz_odd_p(q))) {
+	if (remit__round_away(mode, sign, half, mpz_odd_p(q))) {
 		if (sign > 0)
 			mpz_add_ui(q, q, 1);
 		else
@@ -804,7 +801,7 @@ remit__num remit__num_round(remit__numpool *pool, remit__num a, int scale, remit
 {
 	if (!a.big) {
 		if (a.exp > scale)
-			return small(round_small(a.coef, a.exp - scale, mode), scale);
+			return small(remit__round_small(a.coef, a.exp - scale, mode), scale);
 		i128 c = a.coef;
 		if (mul_p10(&c, scale - a.exp) && fits64(c))
 			return small((int64_t)c, scale);

@@ -1215,7 +1215,7 @@ static void mapped_like_window(const char *text, size_t n)
 Test(csv, a_mapped_file_reads_like_the_window)
 {
 	static const char *const texts[] = {
-		"\xef\xbb\xbf" "a,b\r\n\"x,\"\"y\"\"\",2\n\n\"multi\nline\",3\r\nlast,4",
+		"\357\273\277a,b\r\n\"x,\"\"y\"\"\",2\n\n\"multi\nline\",3\r\nlast,4",
 		"a,\"b\nc\",\"d\"\"\"\r\n,,\n\"unterminated,5\n",
 		"a,b\nq\"x,1\n\"t\"junk,2\n\xff\xfe,4\n",
 		"only",
