@@ -80,11 +80,18 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 
 /* ---- output files: temporary name, renamed when complete -------------- */
 
+/* A CSV record built in memory, to be written in one call. */
+typedef struct record {
+	char *p;
+	size_t n, cap;
+} record;
+
 typedef struct outfile {
 	const char *path;
 	char tmp[4096];
 	FILE *f;
 	bool direct; /* not a regular file (/dev/null, a FIFO): written in place */
+	record rec;  /* the line file's record being built (kept between lines) */
 } outfile;
 
 /* Temporary files being written, for the SIGINT/SIGTERM/SIGHUP handler:
@@ -152,6 +159,7 @@ static bool out_open(outfile *o, const char *path)
 	o->path = path;
 	o->f = NULL;
 	o->direct = false;
+	o->rec = (record){NULL, 0, 0};
 	if (!path)
 		return true;
 	if (strcmp(path, "-") == 0) {
@@ -184,6 +192,8 @@ static bool out_open(outfile *o, const char *path)
 
 static bool out_close(outfile *o, bool keep)
 {
+	free(o->rec.p);
+	o->rec = (record){NULL, 0, 0};
 	if (!o->f || o->f == stdout)
 		return true;
 	bool ok = fclose(o->f) == 0;
@@ -227,6 +237,47 @@ static void csv_field(FILE *f, const char *s, bool last)
 			putc_unlocked(*s, f);
 	}
 	putc_unlocked(last ? '\n' : ',', f);
+}
+
+/* Room for `more` bytes at the end of r. */
+static char *record_room(record *r, size_t more)
+{
+	if (more > r->cap - r->n) {
+		size_t cap = (r->n + more) * 2;
+		char *p = realloc(r->p, cap);
+		if (!p) {
+			fputs("remit: out of memory\n", stderr);
+			abort(); /* the library's policy (README) */
+		}
+		r->p = p;
+		r->cap = cap;
+	}
+	return r->p + r->n;
+}
+
+/* csv_field's rules, appended to r: a line file's record is built with a
+ * copy a field and written with one call, not a call a byte. */
+static void record_field(record *r, const char *s, bool last)
+{
+	size_t plain = strcspn(s, ",\"\r\n");
+	if (!s[plain]) {
+		char *o = record_room(r, plain + 1);
+		memcpy(o, s, plain);
+		o[plain] = last ? '\n' : ',';
+		r->n += plain + 1;
+		return;
+	}
+	size_t len = plain + strlen(s + plain);
+	char *o = record_room(r, 2 * len + 3), *start = o;
+	*o++ = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			*o++ = '"';
+		*o++ = *s;
+	}
+	*o++ = '"';
+	*o++ = last ? '\n' : ',';
+	r->n += (size_t)(o - start);
 }
 
 static void json_string(FILE *f, const char *s)
@@ -292,16 +343,19 @@ static void on_line(void *ud, const remit_line *l)
 {
 	price_ctx *c = ud;
 	FILE *f = c->lines.f;
-	flockfile(f);
-	csv_field(f, l->regime, false);
-	csv_field(f, l->module, false);
-	csv_field(f, l->kind, false);
-	csv_field(f, l->payer, false);
-	csv_field(f, l->payee, false);
-	csv_field(f, l->patient, false);
-	csv_field(f, l->activity, false);
-	csv_field(f, l->amount, false);
-	csv_field(f, l->basis, true);
+	record *r = &c->lines.rec;
+	flockfile(f); /* (lines come one at a time; this keeps r safe if not) */
+	r->n = 0;
+	record_field(r, l->regime, false);
+	record_field(r, l->module, false);
+	record_field(r, l->kind, false);
+	record_field(r, l->payer, false);
+	record_field(r, l->payee, false);
+	record_field(r, l->patient, false);
+	record_field(r, l->activity, false);
+	record_field(r, l->amount, false);
+	record_field(r, l->basis, true);
+	fwrite_unlocked(r->p, 1, r->n, f);
 	funlockfile(f);
 }
 
