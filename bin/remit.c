@@ -91,7 +91,7 @@ typedef struct outfile {
 	char tmp[4096];
 	FILE *f;
 	bool direct; /* not a regular file (/dev/null, a FIFO): written in place */
-	record rec;  /* the line file's record being built (kept between lines) */
+	record rec;  /* the record being built (kept from one to the next) */
 } outfile;
 
 /* Temporary files being written, for the SIGINT/SIGTERM/SIGHUP handler:
@@ -220,25 +220,6 @@ static bool out_close(outfile *o, bool keep)
 	return true;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line end.  The
- * caller holds f's lock (flockfile): a line file takes millions of fields. */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	if (s[strcspn(s, ",\"\r\n")]) {
-		putc_unlocked('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				putc_unlocked('"', f);
-			putc_unlocked(*s, f);
-		}
-		putc_unlocked('"', f);
-	} else {
-		for (; *s; s++)
-			putc_unlocked(*s, f);
-	}
-	putc_unlocked(last ? '\n' : ',', f);
-}
-
 /* Room for `more` bytes at the end of r. */
 static char *record_room(record *r, size_t more)
 {
@@ -255,8 +236,9 @@ static char *record_room(record *r, size_t more)
 	return r->p + r->n;
 }
 
-/* csv_field's rules, appended to r: a line file's record is built with a
- * copy a field and written with one call, not a call a byte. */
+/* An RFC 4180 field appended to r: quoted, its quotes doubled, when it
+ * holds a comma, a quote or a line end.  A record is built with a copy a
+ * field and written with one call (a line file takes millions). */
 static void record_field(record *r, const char *s, bool last)
 {
 	size_t plain = strcspn(s, ",\"\r\n");
@@ -363,15 +345,18 @@ static void on_reject(void *ud, const remit_row_note *n)
 {
 	price_ctx *c = ud;
 	FILE *f = c->rejects.f;
+	record *r = &c->rejects.rec;
 	char num[32];
 	flockfile(f);
-	csv_field(f, n->file, false);
+	r->n = 0;
+	record_field(r, n->file, false);
 	snprintf(num, sizeof num, "%lu", n->line);
-	csv_field(f, num, false);
+	record_field(r, num, false);
 	snprintf(num, sizeof num, "%lu", n->column);
-	csv_field(f, num, false);
-	csv_field(f, n->reason, false);
-	csv_field(f, n->raw, true);
+	record_field(r, num, false);
+	record_field(r, n->reason, false);
+	record_field(r, n->raw, true);
+	fwrite_unlocked(r->p, 1, r->n, f);
 	funlockfile(f);
 }
 
@@ -379,13 +364,16 @@ static void on_unpriced(void *ud, const remit_row_note *n)
 {
 	price_ctx *c = ud;
 	FILE *f = c->unpriced.f;
+	record *r = &c->unpriced.rec;
 	char num[32];
 	flockfile(f);
-	csv_field(f, n->file, false);
+	r->n = 0;
+	record_field(r, n->file, false);
 	snprintf(num, sizeof num, "%lu", n->line);
-	csv_field(f, num, false);
-	csv_field(f, n->activity, false);
-	csv_field(f, n->reason, true);
+	record_field(r, num, false);
+	record_field(r, n->activity, false);
+	record_field(r, n->reason, true);
+	fwrite_unlocked(r->p, 1, r->n, f);
 	funlockfile(f);
 }
 
