@@ -115,42 +115,35 @@ Test(cli, lines_rejects_and_unpriced_files)
  * are.  Here the regime's name and one row's id need it. */
 Test(cli, lines_quote_the_fields_that_need_it)
 {
-	char dir[] = "/tmp/remit-cli-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char path[512], args[1024];
-	FILE *f;
-	snprintf(path, sizeof path, "%s/r.yaml", dir);
-	cr_assert((f = fopen(path, "w")));
-	fputs("remit: 1\nregime: 'Q \"draft\", one'\ncurrency: GBP\n"
-	      "rounding: {scale: 2, mode: half-up}\nmodules:\n"
-	      "  - module: tariff\n    name: apc\n    covers: pod in [EL]\n"
-	      "    prices: {file: p.csv}\n",
-	      f);
-	fclose(f);
-	snprintf(path, sizeof path, "%s/p.csv", dir);
-	cr_assert((f = fopen(path, "w")));
-	fputs("code,pod,price\nAB1,EL,100.00\n", f);
-	fclose(f);
-	snprintf(path, sizeof path, "%s/a.csv", dir);
-	cr_assert((f = fopen(path, "w")));
-	fputs("id,patient,provider,commissioner,code,pod,start,end,los,age,sex\n"
-	      "\"A,1\",P1,R1,C1,AB1,EL,2024-05-01,2024-05-02,1,40,F\n"
-	      "A2,P2,R1,C1,AB1,EL,2024-05-03,2024-05-03,0,41,M\n",
-	      f);
-	fclose(f);
-	snprintf(args, sizeof args, "price %s/r.yaml --activity %s/a.csv --quiet --lines %s/l.csv",
-		 dir, dir, dir);
+	char *prices = remit_test_tmpfile(".csv", "code,pod,price\nAB1,EL,100.00\n");
+	char *activity = remit_test_tmpfile(
+		".csv", "id,patient,provider,commissioner,code,pod,start,end,los,age,sex\n"
+			"\"A,1\",P1,R1,C1,AB1,EL,2024-05-01,2024-05-02,1,40,F\n"
+			"A2,P2,R1,C1,AB1,EL,2024-05-03,2024-05-03,0,41,M\n");
+	char yaml[512];
+	snprintf(yaml, sizeof yaml,
+		 "remit: 1\nregime: 'Q \"draft\", one'\ncurrency: GBP\n"
+		 "rounding: {scale: 2, mode: half-up}\nmodules:\n"
+		 "  - module: tariff\n    name: apc\n    covers: pod in [EL]\n"
+		 "    prices: {file: %s}\n",
+		 prices);
+	char *regime = remit_test_tmpfile(".yaml", yaml);
+	char *lines_path = remit_test_tmpfile(".csv", "");
+	char args[1024];
+	snprintf(args, sizeof args, "price %s --activity %s --quiet --lines %s", regime, activity,
+		 lines_path);
 	cr_assert_eq(remit_test_run(args, &out, &err), 0, "%s", err);
-	snprintf(path, sizeof path, "%s/l.csv", dir);
-	char *lines = remit_test_slurp(path);
+	char *lines = remit_test_slurp(lines_path);
 	cr_assert_str_eq(lines, "regime,module,component,payer,payee,patient,activity,amount,basis\n"
 				"\"Q \"\"draft\"\", one\",apc,activity,C1,R1,P1,\"A,1\",100.00,"
 				"AB1 EL 100.00\n"
 				"\"Q \"\"draft\"\", one\",apc,activity,C1,R1,P2,A2,100.00,AB1 EL 100.00\n");
 	free(lines);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	system(cmd);
+	char *files[] = {prices, activity, regime, lines_path};
+	for (int i = 0; i < 4; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
 }
 
 Test(cli, strict_exits_1_when_rows_are_rejected_or_unpriced)
