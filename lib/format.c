@@ -15,6 +15,18 @@
 
 const char *remit__fmt_amount(remit__ctx *cx, remit__num v)
 {
+	int scale = cx->regime->scale;
+	if (!v.big && scale >= 0) {
+		/* small: at the scale exactly when its decimals, trailing zeros
+		   trimmed, are no more than the scale's */
+		int64_t c = v.coef;
+		int e = v.exp;
+		while (e > scale && c % 10 == 0) {
+			c /= 10;
+			e--;
+		}
+		return e <= scale ? remit__fmt_money(cx, v) : remit__fmt(cx, v);
+	}
 	remit__num r = remit__num_round(cx->pool, v, cx->regime->scale, REMIT__HALF_EVEN);
 	return remit__num_cmp(r, v) == 0 && cx->regime->scale >= 0 ? remit__fmt_money(cx, v)
 								   : remit__fmt(cx, v);

@@ -1055,8 +1055,26 @@ static size_t u128_digits(u128 m, char *dst)
 
 static void put_i128(struct out *o, i128 u, int scale)
 {
-	char dig[40];
 	u128 m = u < 0 ? (u128)0 - (u128)u : (u128)u;
+	if (m <= UINT64_MAX && scale >= 0 && scale <= 19) {
+		/* every amount of a real file: put_units' text, built right to
+		   left in one buffer and put once */
+		char t[48];
+		size_t n = sizeof t;
+		uint64_t v = (uint64_t)m;
+		for (int i = 0; i < scale; i++, v /= 10)
+			t[--n] = (char)('0' + v % 10);
+		if (scale)
+			t[--n] = '.';
+		do
+			t[--n] = (char)('0' + v % 10);
+		while (v /= 10);
+		if (u < 0)
+			t[--n] = '-';
+		put(o, t + n, sizeof t - n);
+		return;
+	}
+	char dig[40];
 	size_t nd = u128_digits(m, dig);
 	put_units(o, u < 0, dig, nd, scale);
 }

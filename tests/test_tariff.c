@@ -535,6 +535,30 @@ Test(tariff, quick_path_half_up_with_and_without_lines)
 	}
 }
 
+/* The basis quotes each figure as the rule file publishes it: at the
+ * regime's scale when it has no more places (500 → "500.00", 100.5 →
+ * "100.50"), exactly when it has more (1000.005, 99.995); an MFF exactly. */
+static const char *basis_of(const got *g, const char *id)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->line[i].activity, id))
+			return g->line[i].basis;
+	return "(no line)";
+}
+
+Test(tariff, bases_quote_the_published_figures)
+{
+	got g;
+	price_quick("half-even", quick_rows, true, &g);
+	cr_assert_str_eq(basis_of(&g, "Q0"), "X1 EL 1000.005; ×MFF 1");
+	cr_assert_str_eq(basis_of(&g, "Q1"), "X1 EL 1000.005; ×MFF 1.05");
+	cr_assert_str_eq(basis_of(&g, "Q2"), "X1 EL 1000.005 + 3×100.50 long stay; ×MFF 1");
+	cr_assert_str_eq(basis_of(&g, "Q3"), "X1 EL 1000.005; ×MFF 0.999999");
+	cr_assert_str_eq(basis_of(&g, "Q4"), "X1 EL 1000.005; ×MFF 1.05; ×2 quantity");
+	cr_assert_str_eq(basis_of(&g, "Q5"), "Y1 NE 500.00 short stay 200.00; ×MFF 1.05");
+	cr_assert_str_eq(basis_of(&g, "Q6"), "Z1 OP 99.995; ×MFF 1.05");
+}
+
 Test(tariff, quick_path_leaves_64_bits_exactly)
 {
 	for (int lines = 0; lines < 2; lines++) {

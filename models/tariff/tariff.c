@@ -1027,6 +1027,37 @@ static void basis(calc *c, const char *fmt, ...)
 		c->blen += (size_t)n < cap - c->blen ? (size_t)n : cap - c->blen - 1;
 }
 
+/* The common steps' texts (every priced row's code, pod, price, long stay
+ * and MFF) are put piece by piece: the same bytes as basis() would print,
+ * truncated the same way, without a format string to read each row. */
+static void basis_put(calc *c, const char *s, size_t n)
+{
+	size_t room = sizeof c->cx->basis - 1 - c->blen;
+	if (n > room)
+		n = room;
+	memcpy(c->basis + c->blen, s, n);
+	c->blen += n;
+	c->basis[c->blen] = '\0';
+}
+
+static void basis_str(calc *c, const char *s)
+{
+	basis_put(c, s, strlen(s));
+}
+
+static void basis_int(calc *c, int64_t v)
+{
+	char d[24];
+	size_t n = sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		d[--n] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		d[--n] = '-';
+	basis_put(c, d + n, sizeof d - n);
+}
+
 static inline void add_comp(calc *c, remit_component k, remit__num delta)
 {
 	if (c->comps)
@@ -1135,8 +1166,13 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 		     remit__fmt_amount(cx, p->excess_day), remit__fmt(cx, add));
 	if (days > 0) {
 		add_comp(c, REMIT_C_LONG_STAY, add);
-		BASIS(c, " + %lld×%s long stay", (long long)days,
-		      remit__fmt_amount(cx, p->excess_day));
+		if (cx->detail) { /* BASIS(c, " + %lld×%s long stay", days, excess_day) */
+			basis_str(c, " + ");
+			basis_int(c, days);
+			basis_str(c, "×");
+			basis_str(c, remit__fmt_amount(cx, p->excess_day));
+			basis_str(c, " long stay");
+		}
 	}
 }
 
@@ -1297,8 +1333,13 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 	REMIT__TRACE(cx, "  base price: code %.*s pod %.*s%s → %s (%s)", (int)code.n, code.p,
 		     (int)pod.n, pod.p, pod.p == f[REMIT__A_POD].s.p ? "" : " (pod_fallback)",
 		     remit__fmt_amount(cx, p->price), p->where);
-	BASIS(&c, "%.*s %.*s %s", (int)code.n, code.p, (int)pod.n, pod.p,
-	      remit__fmt_amount(cx, p->price));
+	if (cx->detail) { /* BASIS(&c, "%.*s %.*s %s", code, pod, price) */
+		basis_put(&c, code.p, code.n);
+		basis_put(&c, " ", 1);
+		basis_put(&c, pod.p, pod.n);
+		basis_put(&c, " ", 1);
+		basis_str(&c, remit__fmt_amount(cx, p->price));
+	}
 	round_after(&c, STEP_BASE);
 	apply_stay(&c, p, row);
 	round_after(&c, STEP_STAY);
@@ -1312,7 +1353,10 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 		REMIT__TRACE(cx, "  market forces: %s × %s%s = %s", remit__fmt(cx, before),
 			     remit__fmt(cx, mff), mff_defaulted ? " (default)" : "",
 			     remit__fmt(cx, c.v));
-		BASIS(&c, "; ×MFF %s", remit__fmt(cx, mff));
+		if (cx->detail) { /* BASIS(&c, "; ×MFF %s", mff) */
+			basis_str(&c, "; ×MFF ");
+			basis_str(&c, remit__fmt(cx, mff));
+		}
 	}
 	round_after(&c, STEP_MFF);
 	remit__num q = f[REMIT__A_QUANTITY].d;
