@@ -1022,14 +1022,16 @@ static void put_units(struct out *o, bool neg, const char *dig, size_t nd, int s
 	}
 }
 
+/* "00" to "99": two decimal digits a step. */
+static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+			       "25262728293031323334353637383940414243444546474849"
+			       "50515253545556575859606162636465666768697071727374"
+			       "75767778798081828384858687888990919293949596979899";
+
 /* The decimal digits of m into dst (no NUL); two digits a step below
  * 2^64 (every amount of a real file). */
 static size_t u128_digits(u128 m, char *dst)
 {
-	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
-				       "25262728293031323334353637383940414243444546474849"
-				       "50515253545556575859606162636465666768697071727374"
-				       "75767778798081828384858687888990919293949596979899";
 	char tmp[40];
 	size_t n = sizeof tmp;
 	while (m > UINT64_MAX) {
@@ -1062,13 +1064,21 @@ static void put_i128(struct out *o, i128 u, int scale)
 		char t[48];
 		size_t n = sizeof t;
 		uint64_t v = (uint64_t)m;
-		for (int i = 0; i < scale; i++, v /= 10)
+		int i = 0;
+		for (; i + 2 <= scale; i += 2, v /= 100)
+			memcpy(&t[n -= 2], &pairs[2 * (v % 100)], 2);
+		if (i < scale) {
 			t[--n] = (char)('0' + v % 10);
+			v /= 10;
+		}
 		if (scale)
 			t[--n] = '.';
-		do
-			t[--n] = (char)('0' + v % 10);
-		while (v /= 10);
+		for (; v >= 100; v /= 100)
+			memcpy(&t[n -= 2], &pairs[2 * (v % 100)], 2);
+		if (v >= 10)
+			memcpy(&t[n -= 2], &pairs[2 * v], 2);
+		else
+			t[--n] = (char)('0' + v);
 		if (u < 0)
 			t[--n] = '-';
 		put(o, t + n, sizeof t - n);
