@@ -339,7 +339,8 @@ typedef struct evbuf {
 	size_t n, cap;
 } evbuf;
 
-static void ev_put(evbuf *e, const void *d, size_t n)
+/* Room for n more bytes at the end of e. */
+static char *ev_room(evbuf *e, size_t n)
 {
 	if (e->n + n > e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 1 << 16;
@@ -348,17 +349,31 @@ static void ev_put(evbuf *e, const void *d, size_t n)
 		e->p = remit__xrealloc(e->p, cap);
 		e->cap = cap;
 	}
-	memcpy(e->p + e->n, d, n);
+	return e->p + e->n;
+}
+
+static void ev_put(evbuf *e, const void *d, size_t n)
+{
+	memcpy(ev_room(e, n), d, n);
 	e->n += n;
+}
+
+/* A string at *o: its length (4 bytes), its bytes and a NUL. */
+static void ev_text(char **o, const char *s, size_t n)
+{
+	uint32_t n32 = (uint32_t)n;
+	memcpy(*o, &n32, 4);
+	if (n)
+		memcpy(*o + 4, s, n);
+	(*o)[4 + n] = '\0';
+	*o += 4 + n + 1;
 }
 
 static void ev_strn(evbuf *e, const char *s, size_t n)
 {
-	uint32_t n32 = (uint32_t)n;
-	ev_put(e, &n32, 4);
-	if (n)
-		ev_put(e, s, n);
-	ev_put(e, "", 1);
+	char *o = ev_room(e, 4 + n + 1);
+	ev_text(&o, s, n);
+	e->n = (size_t)(o - e->p);
 }
 
 static void ev_str(evbuf *e, const char *s)
@@ -383,20 +398,33 @@ static uint64_t ev_get_u64(const char **p)
 	return v;
 }
 
-static void ev_line(evbuf *e, const remit_line *l)
+/* The lengths of a line's texts that send_line knows as it makes them
+ * (ev_line measures the others). */
+typedef struct line_lens {
+	size_t payer, payee, patient, activity, amount, comp[REMIT_C_COUNT];
+} line_lens;
+
+/* A line's event: room made once, each text copied. */
+static void ev_line(evbuf *e, const remit_line *l, const line_lens *k)
 {
-	char t = EV_LINE;
-	ev_put(e, &t, 1);
-	ev_str(e, l->module);
-	ev_str(e, l->kind);
-	ev_str(e, l->payer);
-	ev_str(e, l->payee);
-	ev_str(e, l->patient);
-	ev_str(e, l->activity);
-	ev_str(e, l->amount);
-	ev_str(e, l->basis);
+	size_t module = strlen(l->module), kind = strlen(l->kind), basis = strlen(l->basis);
+	size_t need = 1 + 5 * (8 + REMIT_C_COUNT) + module + kind + k->payer + k->payee +
+		      k->patient + k->activity + k->amount + basis;
 	for (int c = 0; c < REMIT_C_COUNT; c++)
-		ev_str(e, l->components[c]);
+		need += k->comp[c];
+	char *o = ev_room(e, need);
+	*o++ = EV_LINE;
+	ev_text(&o, l->module, module);
+	ev_text(&o, l->kind, kind);
+	ev_text(&o, l->payer, k->payer);
+	ev_text(&o, l->payee, k->payee);
+	ev_text(&o, l->patient, k->patient);
+	ev_text(&o, l->activity, k->activity);
+	ev_text(&o, l->amount, k->amount);
+	ev_text(&o, l->basis, basis);
+	for (int c = 0; c < REMIT_C_COUNT; c++)
+		ev_text(&o, l->components[c], k->comp[c]);
+	e->n = (size_t)(o - e->p);
 }
 
 static void ev_note(evbuf *e, int type, uint64_t line, uint32_t column, remit__str id,
@@ -449,12 +477,14 @@ static void ev_flush(const evbuf *e, const remit_run_options *o, const char *reg
 /* ---- what modules call ------------------------------------------------ */
 
 /* s as a C string in buf, cut to cap - 1 bytes (as "%.*s" would). */
-static void strz(char *buf, size_t cap, remit__str s)
+/* A name of a line as the callback gets it: at most 255 bytes, with a NUL. */
+static size_t strz(char *buf, size_t cap, remit__str s)
 {
 	size_t n = s.n < cap - 1 ? s.n : cap - 1;
 	if (n)
 		memcpy(buf, s.p, n);
 	buf[n] = '\0';
+	return n;
 }
 
 static void send_line(struct remit__run *run, const remit__pline *l)
@@ -464,18 +494,20 @@ static void send_line(struct remit__run *run, const remit__pline *l)
 	char amount[REMIT__NUM_BUF], comp[REMIT_C_COUNT][REMIT__NUM_BUF];
 	char payer[256], payee[256], patient[256], activity[256];
 	remit_line out = {0};
-	remit__num_format(l->amount, run->regime->scale, amount, sizeof amount);
+	line_lens k;
+	k.amount = remit__num_format(l->amount, run->regime->scale, amount, sizeof amount);
 	for (int c = 0; c < REMIT_C_COUNT; c++) {
+		k.comp[c] = 0;
 		if (remit__num_sign(l->comp[c]) == 0)
 			comp[c][0] = '\0';
 		else
-			remit__num_format_exact(l->comp[c], comp[c], sizeof comp[c]);
+			k.comp[c] = remit__num_format_exact(l->comp[c], comp[c], sizeof comp[c]);
 		out.components[c] = comp[c];
 	}
-	strz(payer, sizeof payer, l->payer);
-	strz(payee, sizeof payee, l->payee);
-	strz(patient, sizeof patient, l->patient);
-	strz(activity, sizeof activity, l->activity);
+	k.payer = strz(payer, sizeof payer, l->payer);
+	k.payee = strz(payee, sizeof payee, l->payee);
+	k.patient = strz(patient, sizeof patient, l->patient);
+	k.activity = strz(activity, sizeof activity, l->activity);
 	out.regime = run->regime->name;
 	out.module = l->module->name;
 	out.kind = l->kind;
@@ -489,7 +521,7 @@ static void send_line(struct remit__run *run, const remit__pline *l)
 		remit__trace(cx, "line: %s %s pays %s %s (%s)", out.kind, payer, payee, amount,
 			     out.basis);
 	if (run->ev)
-		ev_line(run->ev, &out);
+		ev_line(run->ev, &out, &k);
 	else if (o && o->on_line)
 		o->on_line(o->ud, &out);
 }

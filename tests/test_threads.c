@@ -131,8 +131,8 @@ static void gen_activity(const char *name, unsigned rows, unsigned dups, bool fi
 			pos += fprintf(f, "\n"); /* a blank line */
 		const char *eol = kind >= 50 && kind < 80 ? "\r\n" : "\n";
 		unsigned prov = below(21);
-		char provider[8];
-		snprintf(provider, sizeof provider, prov == 20 ? "RZZ" : "R%02u", prov);
+		char provider[8]; /* RZZ9: no MFF, and a name longer than a payer's */
+		snprintf(provider, sizeof provider, prov == 20 ? "RZZ9" : "R%02u", prov);
 		pos += fprintf(f, "%s,P%u,%s,C%02u,%s,%s,", id, below(rows / 6 + 1), provider,
 			       below(5), pod, code);
 		if (kind >= 12 && kind < 16)
