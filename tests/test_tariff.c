@@ -559,6 +559,85 @@ Test(tariff, bases_quote_the_published_figures)
 	cr_assert_str_eq(basis_of(&g, "Q6"), "Z1 OP 99.995; ×MFF 1.05");
 }
 
+/* The quick path (a tariff of prices, long stays and MFFs only) and the
+ * general one (the same tariff with an uplift that never applies, which
+ * sends every row the general way) must give the same lines to the byte:
+ * amounts, bases and every component.  BIG leaves 64 bits under RC's MFF,
+ * so both take the general way for it; ZZ and NE rows without a price are
+ * unpriced in both. */
+static const char regime_paths[] =
+	"remit: 1\n"
+	"regime: P\n"
+	"rounding: {scale: %d, mode: %s}\n"
+	"tables:\n"
+	"  mff: {key: provider, rows: {RA: 1.05, RB: 0.999999, RC: 1.123456789, RD: 2}}\n"
+	"modules:\n"
+	"  - module: tariff\n"
+	"    name: apc\n"
+	"    covers: pod in [EL, NE, DC, OP]\n"
+	"    prices:\n"
+	"      columns: [code, pod, price, trim, excess_day]\n"
+	"      rows:\n"
+	"        - [X1, EL, 1000.005, 2, 100.5]\n"
+	"        - [Y1, NE, 500, 1, 75.125]\n"
+	"        - [Z1, OP, 99.995, '', '']\n"
+	"        - [W1, EL, 7251, 5, 300]\n"
+	"        - [BIG, EL, 90000000000000.99, 0, 1]\n"
+	"    pod_fallback: {DC: EL}\n"
+	"    mff: {table: mff, default: 1}\n"
+	"    long_stay: {pods: [EL, NE]}\n"
+	"%s";
+
+static void price_paths(int scale, const char *mode, bool general, got *g)
+{
+	static const char *const codes[] = {"X1", "Y1", "Z1", "W1", "BIG", "ZZ"};
+	static const char *const pods[] = {"EL", "NE", "DC", "OP"};
+	static const char *const provs[] = {"RA", "RB", "RC", "RD", "RE"};
+	char rows[200 * 80], yaml[2048];
+	size_t n = 0;
+	for (int i = 0; i < 200; i++) {
+		int los = i % 9;
+		n += (size_t)snprintf(rows + n, sizeof rows - n,
+				      "p%d,P1,%s,C1,%s,%s,2024-05-01,2024-05-%02d,%d,40,F,,,,\n", i,
+				      provs[i / 24 % 5], pods[i / 6 % 4], codes[i % 6], 1 + los, los);
+	}
+	snprintf(yaml, sizeof yaml, regime_paths, scale, mode,
+		 general ? "    uplifts: [{name: never, when: code == NONE, add: 1}]\n" : "");
+	price_either(yaml, rows, true, g);
+}
+
+Test(tariff, quick_and_general_paths_give_the_same_lines)
+{
+	static const struct {
+		int scale;
+		const char *mode;
+	} cases[] = {{2, "half-even"}, {0, "half-up"}, {4, "down"}};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		got *quick = malloc(sizeof *quick), *general = malloc(sizeof *general);
+		price_paths(cases[c].scale, cases[c].mode, false, quick);
+		price_paths(cases[c].scale, cases[c].mode, true, general);
+		/* each 24 rows: six codes at EL, NE, DC, OP in turn; X1, W1 and
+		 * BIG priced at EL and at DC (its fallback), Y1 at NE, Z1 at OP:
+		 * 8.  200 rows: 8 × 8, then rows 192–197 (EL: 3) and 198–199
+		 * (NE: Y1) = 68 lines, 132 unpriced */
+		cr_assert_eq(quick->n, 68, "scale %d", cases[c].scale);
+		cr_assert_eq(general->n, 68, "scale %d", cases[c].scale);
+		cr_assert_eq(quick->counts.unpriced, 132);
+		cr_assert_eq(general->counts.unpriced, 132);
+		for (int i = 0; i < quick->n; i++) {
+			const char *id = quick->line[i].activity;
+			cr_assert_str_eq(id, general->line[i].activity);
+			cr_assert_str_eq(quick->line[i].amount, general->line[i].amount, "%s", id);
+			cr_assert_str_eq(quick->line[i].basis, general->line[i].basis, "%s", id);
+			for (int k = 0; k < REMIT_C_COUNT; k++)
+				cr_assert_str_eq(quick->line[i].comp[k], general->line[i].comp[k],
+						 "%s component %d, scale %d", id, k, cases[c].scale);
+		}
+		free(quick);
+		free(general);
+	}
+}
+
 Test(tariff, quick_path_leaves_64_bits_exactly)
 {
 	for (int lines = 0; lines < 2; lines++) {

@@ -1058,6 +1058,33 @@ static void basis_int(calc *c, int64_t v)
 	basis_put(c, d + n, sizeof d - n);
 }
 
+/* The common steps' texts, as if by BASIS(c, "%.*s %.*s %s", code, pod,
+ * price), BASIS(c, " + %lld×%s long stay", days, excess_day) and
+ * BASIS(c, "; ×MFF %s", mff); quick_quote words its lines with them too. */
+static void basis_base(calc *c, remit__str code, remit__str pod, remit__num amount)
+{
+	basis_put(c, code.p, code.n);
+	basis_put(c, " ", 1);
+	basis_put(c, pod.p, pod.n);
+	basis_put(c, " ", 1);
+	basis_str(c, remit__fmt_amount(c->cx, amount));
+}
+
+static void basis_stay(calc *c, int64_t days, remit__num excess_day)
+{
+	basis_str(c, " + ");
+	basis_int(c, days);
+	basis_str(c, "×");
+	basis_str(c, remit__fmt_amount(c->cx, excess_day));
+	basis_str(c, " long stay");
+}
+
+static void basis_mff(calc *c, remit__num mff)
+{
+	basis_str(c, "; ×MFF ");
+	basis_str(c, remit__fmt(c->cx, mff));
+}
+
 static inline void add_comp(calc *c, remit_component k, remit__num delta)
 {
 	if (c->comps)
@@ -1166,13 +1193,8 @@ static void apply_stay(calc *c, const price *p, const remit__row *row)
 		     remit__fmt_amount(cx, p->excess_day), remit__fmt(cx, add));
 	if (days > 0) {
 		add_comp(c, REMIT_C_LONG_STAY, add);
-		if (cx->detail) { /* BASIS(c, " + %lld×%s long stay", days, excess_day) */
-			basis_str(c, " + ");
-			basis_int(c, days);
-			basis_str(c, "×");
-			basis_str(c, remit__fmt_amount(cx, p->excess_day));
-			basis_str(c, " long stay");
-		}
+		if (cx->detail)
+			basis_stay(c, days, p->excess_day);
 	}
 }
 
@@ -1234,28 +1256,53 @@ static void apply_uplifts(calc *c, const remit__row *row)
 static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			    remit__pline *line, bool comps, bool *big);
 
-/* The common row in 64-bit integers: (price + excess days × excess_day)
- * × MFF, rounded once, for a tariff with no other rule (t->quick), a row
- * of quantity 1 that is neither a short stay nor a readmission, when no
- * one reads the components or the narration.  It is the value quote()
- * works out for the same row (the same exact sum, rounded the same way),
- * without the general machinery.  False, having changed nothing, when the
- * row needs that machinery (or a value would leave 64 bits): the caller
- * then quotes it the general way, unpriced rows included. */
-/* The quick form of the price of (pod, code) (with pod_fallback), or NULL. */
+/* The quick form of the price of (pod, code) (with pod_fallback), or NULL;
+ * *used: the pod whose price it is. */
 static inline __attribute__((always_inline)) const quick_price *
-quick_find(const tariff *t, remit__str code, remit__str pod)
+quick_find(const tariff *t, remit__str code, remit__str pod, remit__str *used)
 {
 	if (t->pindex && code.n <= REMIT__SKEY_MAX) {
 		const pslot *e = slot_find(t, pod.p, pod.n, code.p, code.n);
-		if (e)
+		if (e) {
+			*used = pod;
 			return &e->q;
+		}
 	}
-	remit__str used;
-	const price *p = find_price(t, code, pod, &used);
+	const price *p = find_price(t, code, pod, used);
 	return p ? &p->q : NULL;
 }
 
+/* The components of a quick line: the base price, the long stay's extra
+ * (both at 10^-qexp), what the MFF adds to their sum v (vm = v × MFF at
+ * 10^-exp) and the rounding of vm to amount.  False if a value would
+ * leave 64 bits. */
+static bool quick_comps(remit__pline *line, const quick_price *p, int64_t extra, int64_t v,
+			int64_t vm, int32_t exp, bool mff, remit__num amount)
+{
+	int64_t v_at, amount_at, mff_add = 0, round_add = 0;
+	if (mff && (!units_at((remit__num){v, p->qexp, NULL}, exp, &v_at) ||
+		    __builtin_sub_overflow(vm, v_at, &mff_add)))
+		return false;
+	if (exp > amount.exp && (!units_at(amount, exp, &amount_at) ||
+				 __builtin_sub_overflow(amount_at, vm, &round_add)))
+		return false; /* (at exp ≤ the scale, vm is paid exactly: no rounding) */
+	line_zero(line);
+	line->comp[REMIT_C_BASE] = (remit__num){p->qprice, p->qexp, NULL};
+	line->comp[REMIT_C_LONG_STAY] = (remit__num){extra, p->qexp, NULL};
+	line->comp[REMIT_C_MARKET_FORCES] = (remit__num){mff_add, exp, NULL};
+	line->comp[REMIT_C_ROUNDING] = (remit__num){round_add, exp, NULL};
+	return true;
+}
+
+/* The common row in 64-bit integers: (price + excess days × excess_day)
+ * × MFF, rounded once, for a tariff with no other rule (t->quick), a row
+ * of quantity 1 that is neither a short stay nor a readmission, when no
+ * one reads the narration.  It is the line quote() works out for the same
+ * row (the same exact sum, rounded the same way, the same components and
+ * basis), without the general machinery.  False, having changed nothing
+ * the caller reads, when the row needs that machinery (or a value would
+ * leave 64 bits): the caller then quotes it the general way, unpriced
+ * rows included. */
 static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			remit__pline *line)
 {
@@ -1264,7 +1311,8 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	remit__num q = f[REMIT__A_QUANTITY].d;
 	if (q.big || q.coef != 1 || q.exp != 0)
 		return false; /* a quantity other than 1 (or 1 written 1.0): quote() */
-	const quick_price *p = quick_find(t, f[REMIT__A_CODE].s, f[REMIT__A_POD].s);
+	remit__str code = f[REMIT__A_CODE].s, pod;
+	const quick_price *p = quick_find(t, code, f[REMIT__A_POD].s, &pod);
 	if (!p || !p->quick)
 		return false;
 	remit__num mff = REMIT__NUM_ONE;
@@ -1274,21 +1322,36 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	if (short_stay_applies(t, row) ||
 	    (t->has_readmission && is_readmitted(remit__state(cx, m), row->ordinal)))
 		return false;
-	int64_t los = f[REMIT__A_LOS].i, v = p->qprice, extra;
-	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s) &&
-	    (__builtin_mul_overflow(los - p->trim, p->qexcess, &extra) ||
-	     __builtin_add_overflow(v, extra, &v)))
-		return false;
+	int64_t los = f[REMIT__A_LOS].i, v = p->qprice, days = 0, extra = 0, vm;
+	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s)) {
+		days = los - p->trim;
+		if (__builtin_mul_overflow(days, p->qexcess, &extra) ||
+		    __builtin_add_overflow(v, extra, &v))
+			return false;
+	}
 	int32_t exp = p->qexp + mff.exp;
-	if (__builtin_mul_overflow(v, mff.coef, &v) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
+	if (__builtin_mul_overflow(v, mff.coef, &vm) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
 		return false;
 	const remit_regime *rg = cx->regime;
 	int64_t units;
-	if (!remit__round_units(v, exp, rg->scale, rg->mode, &units))
+	if (!remit__round_units(vm, exp, rg->scale, rg->mode, &units))
 		return false;
 	remit__num amount = {units, rg->scale, NULL}; /* remit__round_line's, without the pool */
-	line->nocomps = true;
-	activity_line(line, m, f, amount, "");
+	if (cx->components) {
+		if (!quick_comps(line, p, extra, v, vm, exp, t->mff.table != NULL, amount))
+			return false;
+	}
+	line->nocomps = !cx->components;
+	if (cx->detail) {
+		calc c = {.cx = cx, .basis = cx->basis};
+		cx->basis[0] = '\0';
+		basis_base(&c, code, pod, (remit__num){p->qprice, p->qexp, NULL});
+		if (days > 0)
+			basis_stay(&c, days, (remit__num){p->qexcess, p->qexp, NULL});
+		if (t->mff.table)
+			basis_mff(&c, mff);
+	}
+	activity_line(line, m, f, amount, cx->detail ? cx->basis : "");
 	return true;
 }
 
@@ -1296,8 +1359,7 @@ static remit__outcome tariff_quote(const remit__module *m, remit__ctx *cx, const
 				   remit__pline *line)
 {
 	bool big = false;
-	if (((const tariff *)m)->quick && !cx->components && !cx->trace &&
-	    quick_quote(m, cx, row, line))
+	if (((const tariff *)m)->quick && !cx->trace && quick_quote(m, cx, row, line))
 		return REMIT__PRICED;
 	remit__outcome out = quote(m, cx, row, line, cx->components, &big);
 	if (out == REMIT__PRICED && big && !cx->components)
@@ -1333,13 +1395,8 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 	REMIT__TRACE(cx, "  base price: code %.*s pod %.*s%s → %s (%s)", (int)code.n, code.p,
 		     (int)pod.n, pod.p, pod.p == f[REMIT__A_POD].s.p ? "" : " (pod_fallback)",
 		     remit__fmt_amount(cx, p->price), p->where);
-	if (cx->detail) { /* BASIS(&c, "%.*s %.*s %s", code, pod, price) */
-		basis_put(&c, code.p, code.n);
-		basis_put(&c, " ", 1);
-		basis_put(&c, pod.p, pod.n);
-		basis_put(&c, " ", 1);
-		basis_str(&c, remit__fmt_amount(cx, p->price));
-	}
+	if (cx->detail)
+		basis_base(&c, code, pod, p->price);
 	round_after(&c, STEP_BASE);
 	apply_stay(&c, p, row);
 	round_after(&c, STEP_STAY);
@@ -1353,10 +1410,8 @@ static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit_
 		REMIT__TRACE(cx, "  market forces: %s × %s%s = %s", remit__fmt(cx, before),
 			     remit__fmt(cx, mff), mff_defaulted ? " (default)" : "",
 			     remit__fmt(cx, c.v));
-		if (cx->detail) { /* BASIS(&c, "; ×MFF %s", mff) */
-			basis_str(&c, "; ×MFF ");
-			basis_str(&c, remit__fmt(cx, mff));
-		}
+		if (cx->detail)
+			basis_mff(&c, mff);
 	}
 	round_after(&c, STEP_MFF);
 	remit__num q = f[REMIT__A_QUANTITY].d;
