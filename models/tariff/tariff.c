@@ -1256,32 +1256,43 @@ static void apply_uplifts(calc *c, const remit__row *row)
 static remit__outcome quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			    remit__pline *line, bool comps, bool *big);
 
-/* The quick form of the price of (pod, code) (with pod_fallback), or NULL;
- * *used: the pod whose price it is. */
+/* The quick form of the price of (pod, code) (with pod_fallback), or NULL. */
 static inline __attribute__((always_inline)) const quick_price *
-quick_find(const tariff *t, remit__str code, remit__str pod, remit__str *used)
+quick_find(const tariff *t, remit__str code, remit__str pod)
 {
 	if (t->pindex && code.n <= REMIT__SKEY_MAX) {
 		const pslot *e = slot_find(t, pod.p, pod.n, code.p, code.n);
-		if (e) {
-			*used = pod;
+		if (e)
 			return &e->q;
-		}
 	}
-	const price *p = find_price(t, code, pod, used);
+	remit__str used;
+	const price *p = find_price(t, code, pod, &used);
 	return p ? &p->q : NULL;
 }
 
-/* The components of a quick line: the base price, the long stay's extra
- * (both at 10^-qexp), what the MFF adds to their sum v (vm = v × MFF at
- * 10^-exp) and the rounding of vm to amount.  False if a value would
- * leave 64 bits. */
-static bool quick_comps(remit__pline *line, const quick_price *p, int64_t extra, int64_t v,
-			int64_t vm, int32_t exp, bool mff, remit__num amount)
+/* A quick line whose components someone reads (and perhaps its basis):
+ * quick_quote found its price p and the amount, every step in 64 bits.
+ * The components and basis are quote()'s; the steps (and the MFF) are
+ * taken again here, cheap beside the texts, so that the common row keeps
+ * none of them live for this.  False if a component would leave 64 bits. */
+static __attribute__((noinline)) bool quick_read(const tariff *t, remit__ctx *cx,
+						  const remit__val *f, remit__pline *line,
+						  const quick_price *p, remit__num amount)
 {
-	int64_t v_at, amount_at, mff_add = 0, round_add = 0;
-	if (mff && (!units_at((remit__num){v, p->qexp, NULL}, exp, &v_at) ||
-		    __builtin_sub_overflow(vm, v_at, &mff_add)))
+	remit__num mff = REMIT__NUM_ONE;
+	remit__str prov = f[REMIT__A_PROVIDER].s;
+	if (t->mff.table)
+		remit__mff_of(&t->mff, prov.p, prov.n, &mff, NULL); /* (found before) */
+	int64_t los = f[REMIT__A_LOS].i, days = 0, extra = 0;
+	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s)) {
+		days = los - p->trim;
+		extra = days * p->qexcess; /* (in 64 bits: quick_quote checked) */
+	}
+	int64_t v = p->qprice + extra, vm = v * mff.coef, v_at, amount_at, mff_add = 0,
+		round_add = 0;
+	int32_t exp = p->qexp + mff.exp;
+	if (t->mff.table && (!units_at((remit__num){v, p->qexp, NULL}, exp, &v_at) ||
+			     __builtin_sub_overflow(vm, v_at, &mff_add)))
 		return false;
 	if (exp > amount.exp && (!units_at(amount, exp, &amount_at) ||
 				 __builtin_sub_overflow(amount_at, vm, &round_add)))
@@ -1291,6 +1302,19 @@ static bool quick_comps(remit__pline *line, const quick_price *p, int64_t extra,
 	line->comp[REMIT_C_LONG_STAY] = (remit__num){extra, p->qexp, NULL};
 	line->comp[REMIT_C_MARKET_FORCES] = (remit__num){mff_add, exp, NULL};
 	line->comp[REMIT_C_ROUNDING] = (remit__num){round_add, exp, NULL};
+	line->nocomps = false;
+	if (cx->detail) {
+		remit__str code = f[REMIT__A_CODE].s, pod;
+		find_price(t, code, f[REMIT__A_POD].s, &pod); /* the pod whose price p is */
+		calc c = {.cx = cx, .basis = cx->basis};
+		cx->basis[0] = '\0';
+		basis_base(&c, code, pod, (remit__num){p->qprice, p->qexp, NULL});
+		if (days > 0)
+			basis_stay(&c, days, (remit__num){p->qexcess, p->qexp, NULL});
+		if (t->mff.table)
+			basis_mff(&c, mff);
+	}
+	activity_line(line, &t->base, f, amount, cx->detail ? cx->basis : "");
 	return true;
 }
 
@@ -1298,11 +1322,11 @@ static bool quick_comps(remit__pline *line, const quick_price *p, int64_t extra,
  * × MFF, rounded once, for a tariff with no other rule (t->quick), a row
  * of quantity 1 that is neither a short stay nor a readmission, when no
  * one reads the narration.  It is the line quote() works out for the same
- * row (the same exact sum, rounded the same way, the same components and
- * basis), without the general machinery.  False, having changed nothing
- * the caller reads, when the row needs that machinery (or a value would
- * leave 64 bits): the caller then quotes it the general way, unpriced
- * rows included. */
+ * row (the same exact sum, rounded the same way; if read, the same
+ * components and basis), without the general machinery.  False, having
+ * changed nothing the caller reads, when the row needs that machinery (or
+ * a value would leave 64 bits): the caller then quotes it the general way,
+ * unpriced rows included. */
 static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row *row,
 			remit__pline *line)
 {
@@ -1311,8 +1335,7 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	remit__num q = f[REMIT__A_QUANTITY].d;
 	if (q.big || q.coef != 1 || q.exp != 0)
 		return false; /* a quantity other than 1 (or 1 written 1.0): quote() */
-	remit__str code = f[REMIT__A_CODE].s, pod;
-	const quick_price *p = quick_find(t, code, f[REMIT__A_POD].s, &pod);
+	const quick_price *p = quick_find(t, f[REMIT__A_CODE].s, f[REMIT__A_POD].s);
 	if (!p || !p->quick)
 		return false;
 	remit__num mff = REMIT__NUM_ONE;
@@ -1322,36 +1345,23 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	if (short_stay_applies(t, row) ||
 	    (t->has_readmission && is_readmitted(remit__state(cx, m), row->ordinal)))
 		return false;
-	int64_t los = f[REMIT__A_LOS].i, v = p->qprice, days = 0, extra = 0, vm;
-	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s)) {
-		days = los - p->trim;
-		if (__builtin_mul_overflow(days, p->qexcess, &extra) ||
-		    __builtin_add_overflow(v, extra, &v))
-			return false;
-	}
+	int64_t los = f[REMIT__A_LOS].i, v = p->qprice, extra;
+	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s) &&
+	    (__builtin_mul_overflow(los - p->trim, p->qexcess, &extra) ||
+	     __builtin_add_overflow(v, extra, &v)))
+		return false;
 	int32_t exp = p->qexp + mff.exp;
-	if (__builtin_mul_overflow(v, mff.coef, &vm) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
+	if (__builtin_mul_overflow(v, mff.coef, &v) || exp > REMIT__EXP_MAX || exp < -REMIT__EXP_MAX)
 		return false;
 	const remit_regime *rg = cx->regime;
 	int64_t units;
-	if (!remit__round_units(vm, exp, rg->scale, rg->mode, &units))
+	if (!remit__round_units(v, exp, rg->scale, rg->mode, &units))
 		return false;
 	remit__num amount = {units, rg->scale, NULL}; /* remit__round_line's, without the pool */
-	if (cx->components) {
-		if (!quick_comps(line, p, extra, v, vm, exp, t->mff.table != NULL, amount))
-			return false;
-	}
-	line->nocomps = !cx->components;
-	if (cx->detail) {
-		calc c = {.cx = cx, .basis = cx->basis};
-		cx->basis[0] = '\0';
-		basis_base(&c, code, pod, (remit__num){p->qprice, p->qexp, NULL});
-		if (days > 0)
-			basis_stay(&c, days, (remit__num){p->qexcess, p->qexp, NULL});
-		if (t->mff.table)
-			basis_mff(&c, mff);
-	}
-	activity_line(line, m, f, amount, cx->detail ? cx->basis : "");
+	if (cx->components) /* (lines are read: detail implies components) */
+		return quick_read(t, cx, f, line, p, amount);
+	line->nocomps = true;
+	activity_line(line, m, f, amount, "");
 	return true;
 }
 
