@@ -476,8 +476,8 @@ static void ev_flush(const evbuf *e, const remit_run_options *o, const char *reg
 
 /* ---- what modules call ------------------------------------------------ */
 
-/* s as a C string in buf, cut to cap - 1 bytes (as "%.*s" would). */
-/* A name of a line as the callback gets it: at most 255 bytes, with a NUL. */
+/* s as a C string in buf, cut to cap - 1 bytes (as "%.*s" would); its
+ * length. */
 static size_t strz(char *buf, size_t cap, remit__str s)
 {
 	size_t n = s.n < cap - 1 ? s.n : cap - 1;

@@ -27,9 +27,8 @@ const char *remit__fmt_amount(remit__ctx *cx, remit__num v)
 		}
 		return e <= scale ? remit__fmt_money(cx, v) : remit__fmt(cx, v);
 	}
-	remit__num r = remit__num_round(cx->pool, v, cx->regime->scale, REMIT__HALF_EVEN);
-	return remit__num_cmp(r, v) == 0 && cx->regime->scale >= 0 ? remit__fmt_money(cx, v)
-								   : remit__fmt(cx, v);
+	remit__num r = remit__num_round(cx->pool, v, scale, REMIT__HALF_EVEN);
+	return remit__num_cmp(r, v) == 0 && scale >= 0 ? remit__fmt_money(cx, v) : remit__fmt(cx, v);
 }
 
 const char *remit__fmt_pct(remit__ctx *cx, remit__num rate)

@@ -31,12 +31,19 @@ static void price(const char *yaml, const char *rows, got *g)
 	free(path);
 }
 
-static const char *amount_of(const got *g, const char *id)
+/* The index of the line for activity id, or -1. */
+static int line_of(const got *g, const char *id)
 {
 	for (int i = 0; i < g->n; i++)
 		if (!strcmp(g->line[i].activity, id))
-			return g->line[i].amount;
-	return "(no line)";
+			return i;
+	return -1;
+}
+
+static const char *amount_of(const got *g, const char *id)
+{
+	int i = line_of(g, id);
+	return i < 0 ? "(no line)" : g->line[i].amount;
 }
 
 static const char *line_of_kind(const got *g, const char *kind, const char *payee)
@@ -540,10 +547,8 @@ Test(tariff, quick_path_half_up_with_and_without_lines)
  * "100.50"), exactly when it has more (1000.005, 99.995); an MFF exactly. */
 static const char *basis_of(const got *g, const char *id)
 {
-	for (int i = 0; i < g->n; i++)
-		if (!strcmp(g->line[i].activity, id))
-			return g->line[i].basis;
-	return "(no line)";
+	int i = line_of(g, id);
+	return i < 0 ? "(no line)" : g->line[i].basis;
 }
 
 Test(tariff, bases_quote_the_published_figures)

@@ -1048,14 +1048,7 @@ static void basis_str(calc *c, const char *s)
 static void basis_int(calc *c, int64_t v)
 {
 	char d[24];
-	size_t n = sizeof d;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		d[--n] = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		d[--n] = '-';
-	basis_put(c, d + n, sizeof d - n);
+	basis_put(c, d, remit__num_format_exact(remit__num_int(v), d, sizeof d));
 }
 
 /* The common steps' texts, as if by BASIS(c, "%.*s %.*s %s", code, pod,
