@@ -139,10 +139,8 @@ Test(tariff, t4_components_sum_to_the_amount)
 {
 	got g;
 	price(regime_at_scale(2), examples, &g);
-	int i = 0;
-	while (i < g.n && strcmp(g.line[i].activity, "T4"))
-		i++;
-	cr_assert_lt(i, g.n);
+	int i = line_of(&g, "T4");
+	cr_assert_geq(i, 0);
 	cr_assert_str_eq(g.line[i].comp[REMIT_C_BASE], "16447");
 	cr_assert_str_eq(g.line[i].comp[REMIT_C_LONG_STAY], "750");
 	cr_assert_str_eq(g.line[i].comp[REMIT_C_TOPUPS], "4299.25");   /* 17197 × 0.25 */
@@ -160,9 +158,8 @@ Test(tariff, t5_short_stay_component_is_the_reduction)
 {
 	got g;
 	price(regime_at_scale(2), examples, &g);
-	int i = 0;
-	while (i < g.n && strcmp(g.line[i].activity, "T5"))
-		i++;
+	int i = line_of(&g, "T5");
+	cr_assert_geq(i, 0);
 	cr_assert_str_eq(g.line[i].comp[REMIT_C_BASE], "8942");
 	cr_assert_str_eq(g.line[i].comp[REMIT_C_SHORT_STAY], "-6259"); /* 2683 − 8942 */
 }
@@ -542,15 +539,15 @@ Test(tariff, quick_path_half_up_with_and_without_lines)
 	}
 }
 
-/* The basis quotes each figure as the rule file publishes it: at the
- * regime's scale when it has no more places (500 → "500.00", 100.5 →
- * "100.50"), exactly when it has more (1000.005, 99.995); an MFF exactly. */
 static const char *basis_of(const got *g, const char *id)
 {
 	int i = line_of(g, id);
 	return i < 0 ? "(no line)" : g->line[i].basis;
 }
 
+/* The basis quotes each figure as the rule file publishes it: at the
+ * regime's scale when it has no more places (500 → "500.00", 100.5 →
+ * "100.50"), exactly when it has more (1000.005, 99.995); an MFF exactly. */
 Test(tariff, bases_quote_the_published_figures)
 {
 	got g;
