@@ -111,7 +111,7 @@ void remit__csv_tell(const remit__csv *c, uint64_t *offset, uint64_t *line);
  * (a peek at what comes next, for prefetching; may be short or empty). */
 remit__str remit__csv_peek(const remit__csv *c);
 
-/* The fast scan of plain records: blocks of up to `width` bytes (32 where
+/* The fast scan of plain records: blocks of up to `width` bytes (64 where
  * the processor has AVX2 and BMI1, the default; 16 with SSE2; 0 none: every record
  * goes through the byte scanner).  Returns the width in use.  Every width
  * gives the same records (tests/test_csv.c compares them). */
