@@ -809,6 +809,14 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
 		      char *mine, uint64_t h, uint32_t idlen, uint64_t *at, bool *dup,
 		      uint64_t *first, remit_error *err);
 
+/* An id's hash, h if the caller worked it out: a cursor in an ascending
+ * first pass leaves it 0 (a row in order needs none), and 0 is then
+ * worked out again (a hash that is truly 0 costs only that). */
+static inline uint64_t hash_known(remit__str id, uint64_t h)
+{
+	return h ? h : remit__hash(id.p, id.n);
+}
+
 /* The first pass in ascending mode, for row `ordinal` whose id is
  * remembered (see first_pass).  up: the row's cursor found its id above
  * the previous remembered id. */
@@ -854,6 +862,7 @@ ascending_reread(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t l
 		memcpy(mine, cur.p, cur.n);
 		cur.p = mine;
 	}
+	h = hash_known(cur, h);
 	uint64_t max_line;
 	rc = reread_row(r, s->max_ordinal, &max, &max_line, err);
 	if (rc < 0)
@@ -1147,11 +1156,10 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
 }
 
 /* The first pass meets row `ordinal` (its offset and line): keep samples
- * and marks and, when the row's id is remembered (idlen > 0, hash h, the
- * bytes in *id or, if id is NULL, to be read again; up and head as in
- * remit__recnote),
- * decide whether it is a duplicate (*first: the line of its id's first
- * row). */
+ * and marks and, when the row's id is remembered (idlen > 0, hash h or 0
+ * for hash_known when id is not NULL, the bytes in *id or, if id is NULL,
+ * to be read again; up and head as in remit__recnote), decide whether it
+ * is a duplicate (*first: the line of its id's first row). */
 static inline __attribute__((always_inline)) int
 first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line, const remit__str *id,
 	   uint64_t h, uint32_t idlen, bool up, uint64_t head, bool *dup, uint64_t *first,
@@ -1195,6 +1203,8 @@ first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line, c
 	char mine[TEXT_MAX];
 	remit__str cur = id ? *id : empty_str;
 	uint64_t at;
+	if (id)
+		h = hash_known(cur, h);
 	int rc = slots_find(r, offset, line, &cur, mine, h, idlen, &at, dup, first, err);
 	if (rc < 0)
 		return rc;
@@ -1835,8 +1845,8 @@ type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 _Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
 
 /* Type and check a record.  For an activity row whose id is typed (so
- * remembered), *idlen is its length and *h its hash; the duplicate check
- * is the caller's. */
+ * remembered), *idlen is its length and *h its hash (left 0 in an
+ * ascending first pass: hash_known); the duplicate check is the caller's. */
 static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t ordinal,
 		      remit__numpool *pool, uint64_t *h, uint32_t *idlen)
 {
@@ -1853,10 +1863,13 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 	if (!type_field(c, rec, REMIT__A_ID, pool))
 		return false;
 	remit__str id = c->vals[REMIT__A_ID].s;
-	*h = remit__hash(id.p, id.n);
 	*idlen = id.n;
-	if (c->decides && ordinal >= r->ids.done)
-		ids_prefetch(&r->ids, *h);
+	/* an ascending first pass hashes only the ids out of order (hash_known) */
+	if (c->speculative || !(c->decides && ordinal >= r->ids.done && r->ids.ascending)) {
+		*h = remit__hash(id.p, id.n);
+		if (c->decides && ordinal >= r->ids.done)
+			ids_prefetch(&r->ids, *h);
+	}
 	return (type_quick(c, rec, pool) || type_fields(c, rec, 1, pool)) &&
 	       finish_activity(c, rec);
 }
