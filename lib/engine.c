@@ -768,9 +768,11 @@ offer(struct remit__run *run, const remit__row *row,
 	return remit__unpriced(cx, "no module covers");
 }
 
-/* Offer a valid row to the modules and count its outcome. */
-static remit__outcome price_row(struct remit__run *run, const remit__row *row,
-				const uint32_t *attr_map, remit__numpool *pool)
+/* Offer a valid row to the modules and count its outcome (inline: in the
+ * loops of main_pass and of a worker). */
+static inline __attribute__((always_inline)) remit__outcome
+price_row(struct remit__run *run, const remit__row *row, const uint32_t *attr_map,
+	  remit__numpool *pool)
 {
 	run->row = row;
 	remit__outcome out = offer(run, row, attr_map);
