@@ -1864,10 +1864,13 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 		return false;
 	remit__str id = c->vals[REMIT__A_ID].s;
 	*idlen = id.n;
-	/* an ascending first pass hashes only the ids out of order (hash_known) */
-	if (c->speculative || !(c->decides && ordinal >= r->ids.done && r->ids.ascending)) {
+	/* the hash is for a speculative cursor's notes and for the slots of a
+	   first pass; an ascending first pass hashes only the ids out of order
+	   (hash_known), and a later pass none */
+	bool deciding = c->decides && ordinal >= r->ids.done;
+	if (c->speculative || (deciding && !r->ids.ascending)) {
 		*h = remit__hash(id.p, id.n);
-		if (c->decides && ordinal >= r->ids.done)
+		if (deciding)
 			ids_prefetch(&r->ids, *h);
 	}
 	return (type_quick(c, rec, pool) || type_fields(c, rec, 1, pool)) &&
