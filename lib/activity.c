@@ -1226,7 +1226,7 @@ int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size
 	if (s->mode != IDS_REREAD || (ordinal0 != s->done && !s->external))
 		return data_error(err, r->name, 0, 0, "internal: rows committed out of order");
 	for (size_t i = 0; i < n; i++) {
-		if (i + 8 < n && notes[i + 8].idlen)
+		if (!s->ascending && i + 8 < n && notes[i + 8].idlen) /* (ascending: no slots read) */
 			ids_prefetch(s, notes[i + 8].hash);
 		bool dup;
 		uint64_t first;
