@@ -89,6 +89,8 @@
 #define SAMPLE_EVERY 32   /* rows between kept offsets (re-reading ids) */
 #define ODD_FREE 1024     /* ids out of order allowed in ascending mode, */
 #define ODD_RATE 256      /* ... plus one per ODD_RATE rows */
+#define DOWNS_HASH 16     /* ids out of order a speculative cursor meets in a
+			     part before it hashes them all (REMIT__IDS_NOTED) */
 #define ID_MEMORY (16u << 20) /* default bytes of slots before the set goes on disk */
 #define DISK_PARTS 256    /* files the ids' hashes are spread over, on disk */
 
@@ -193,7 +195,10 @@ struct remit__cursor {
 	uint64_t prev_head, prev_tail;
 	char prev_id[TEXT_MAX];
 	uint64_t ordinal;  /* of the next data record */
-	bool speculative;
+	bool speculative;  /* ids noted, not checked (REMIT__IDS_NOTED or _HASHED) */
+	bool hashes;       /* ... with their hashes (REMIT__IDS_HASHED, or
+			      after DOWNS_HASH ids out of order) */
+	uint32_t downs;    /* ids a speculative cursor met out of order */
 	/* the current reject */
 	uint64_t bad_line;
 	uint32_t bad_col;
@@ -817,6 +822,22 @@ static inline uint64_t hash_known(remit__str id, uint64_t h)
 	return h ? h : remit__hash(id.p, id.n);
 }
 
+/* The id of the record at (offset, line), idlen bytes, read again into
+ * mine (TEXT_MAX bytes): *cur. */
+static int id_again(remit__reader *r, uint64_t offset, uint64_t line, uint32_t idlen, char *mine,
+		    remit__str *cur, remit_error *err)
+{
+	remit__csv_record rec;
+	int rc = reread_at(r, offset, line, 0, &rec, err);
+	if (rc < 0)
+		return rc;
+	if (!checkable(r, &rec, cur) || cur->n != idlen)
+		return changed(r, err);
+	memcpy(mine, cur->p, cur->n);
+	cur->p = mine;
+	return 0;
+}
+
 /* The first pass in ascending mode, for row `ordinal` whose id is
  * remembered (see first_pass).  up: the row's cursor found its id above
  * the previous remembered id. */
@@ -851,17 +872,9 @@ ascending_reread(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t l
 	struct idset *s = &r->ids;
 	char mine[TEXT_MAX];
 	remit__str cur = id ? *id : empty_str, max; /* *id: the cursor's window, not reread's */
-	remit__csv_record rec;
-	int rc;
-	if (!id) {
-		rc = reread_at(r, offset, line, 0, &rec, err);
-		if (rc < 0)
-			return rc;
-		if (!checkable(r, &rec, &cur) || cur.n != idlen)
-			return changed(r, err);
-		memcpy(mine, cur.p, cur.n);
-		cur.p = mine;
-	}
+	int rc = id ? 0 : id_again(r, offset, line, idlen, mine, &cur, err);
+	if (rc < 0)
+		return rc;
 	h = hash_known(cur, h);
 	uint64_t max_line;
 	rc = reread_row(r, s->max_ordinal, &max, &max_line, err);
@@ -1203,7 +1216,12 @@ first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line, c
 	char mine[TEXT_MAX];
 	remit__str cur = id ? *id : empty_str;
 	uint64_t at;
-	if (id)
+	if (!id && !h) { /* a note without the hash: noted while the set was ascending */
+		int rc = id_again(r, offset, line, idlen, mine, &cur, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (cur.n)
 		h = hash_known(cur, h);
 	int rc = slots_find(r, offset, line, &cur, mine, h, idlen, &at, dup, first, err);
 	if (rc < 0)
@@ -1238,6 +1256,11 @@ int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size
 		dups += dup;
 	}
 	return dups;
+}
+
+bool remit__reader_hashes(const remit__reader *r)
+{
+	return !r->ids.ascending && !r->ids.external;
 }
 
 void remit__reader_commit_end(remit__reader *r, uint64_t rows)
@@ -1455,10 +1478,12 @@ void remit__cursor_free(remit__cursor *c)
 }
 
 int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exact,
-		       uint64_t line, uint64_t ordinal, bool speculative, remit_error *err)
+		       uint64_t line, uint64_t ordinal, remit__idcheck ids, remit_error *err)
 {
 	c->ordinal = ordinal;
-	c->speculative = speculative;
+	c->speculative = ids != REMIT__IDS_CHECKED;
+	c->hashes = ids == REMIT__IDS_HASHED;
+	c->downs = 0;
 	c->decides = false;
 	c->prev_len = 0;
 	return remit__csv_seek(c->csv, start, stop, exact, line, err);
@@ -1470,7 +1495,8 @@ int remit__cursor_resume(remit__cursor *c, uint64_t offset, uint64_t line, uint6
 	const struct idset *s = &c->r->ids;
 	if (s->external ? ordinal > s->done : ordinal != s->done) /* on disk: all decided */
 		return data_error(err, c->r->name, 0, 0, "internal: resumed out of order");
-	int rc = remit__cursor_seek(c, offset, UINT64_MAX, true, line, ordinal, false, err);
+	int rc = remit__cursor_seek(c, offset, UINT64_MAX, true, line, ordinal, REMIT__IDS_CHECKED,
+				    err);
 	c->decides = rc == 0;
 	return rc;
 }
@@ -1864,11 +1890,11 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 		return false;
 	remit__str id = c->vals[REMIT__A_ID].s;
 	*idlen = id.n;
-	/* the hash is for a speculative cursor's notes and for the slots of a
-	   first pass; an ascending first pass hashes only the ids out of order
-	   (hash_known), and a later pass none */
+	/* the hash is for the slots of a first pass, through a speculative
+	   cursor's notes or not; an ascending first pass hashes only the ids
+	   out of order (hash_known), and a later pass none */
 	bool deciding = c->decides && ordinal >= r->ids.done;
-	if (c->speculative || (deciding && !r->ids.ascending)) {
+	if (c->hashes || (deciding && !r->ids.ascending)) {
 		*h = remit__hash(id.p, id.n);
 		if (deciding)
 			ids_prefetch(&r->ids, *h);
@@ -1963,6 +1989,10 @@ static int cursor_next(remit__cursor *c, remit__numpool *pool, remit__row *row,
 		up = above_prev(c, c->vals[REMIT__A_ID].s, &head);
 	if (r->activity) {
 		if (c->speculative) {
+			/* ids in no order: the first pass will soon leave ascending
+			   mode, and its commits then want every hash */
+			if (idlen && !up && ++c->downs == DOWNS_HASH)
+				c->hashes = true;
 			if (note)
 				*note = (remit__recnote){rec.offset, rec.line, h, idlen, up, head};
 		} else if (c->decides && ordinal >= r->ids.done) {

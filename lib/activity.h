@@ -77,7 +77,8 @@ void remit__reader_close(remit__reader *r);
  * The first pass over an activity file decides which rows are duplicates;
  * it must see the rows in file order.  Cursors read parts concurrently:
  * either speculatively (before that pass has reached them: the cursor notes
- * each record's position and id hash and assumes no duplicate; the run then
+ * each record's position, and its id's hash if that pass would use it, and
+ * assumes no duplicate; the run then
  * hands the notes, part by part in file order, to remit__reader_commit,
  * which finds the duplicates; a part that has some is read again), or
  * after it (duplicates are known, nothing is noted). */
@@ -94,7 +95,7 @@ void remit__reader_span(const remit__reader *r, uint64_t *start, uint64_t *line,
 typedef struct remit__recnote {
 	uint64_t offset; /* of the record's first byte */
 	uint64_t line;   /* as the cursor numbers lines */
-	uint64_t hash;   /* of the id, when idlen > 0 */
+	uint64_t hash;   /* of the id, when idlen > 0 and the cursor hashes ids; else 0 */
 	uint32_t idlen;  /* 0: the id is not remembered (a malformed row, an empty or long id) */
 	bool up;         /* the id is above the part's previous remembered id (id order) */
 	uint64_t head;   /* the id's first 8 bytes, big-endian, zero-padded (id order) */
@@ -119,15 +120,22 @@ typedef struct remit__cursor remit__cursor;
 remit__cursor *remit__cursor_new(remit__reader *r);
 void remit__cursor_free(remit__cursor *c);
 
+/* How a cursor's part meets the first pass (remit__cursor_seek). */
+typedef enum remit__idcheck {
+	REMIT__IDS_CHECKED, /* after it (it committed these rows): ids are checked
+			       against the duplicates it found */
+	REMIT__IDS_NOTED,   /* before it, speculatively: each record is noted
+			       (remit__cursor_next's note), no id is checked */
+	REMIT__IDS_HASHED,  /* the same, each id's hash noted too: a first pass
+			       out of ascending mode needs them (remit__reader_hashes) */
+} remit__idcheck;
+
 /* Read the records that start in [start, stop): with exact, a record
  * starts at `start`, its line and ordinal are `line` and `ordinal`;
  * otherwise the start is guessed (see remit__csv_seek) and lines and
- * ordinals count from `line` and `ordinal` in the part.  speculative: note
- * each record (remit__cursor_next's note) and do not check ids; otherwise
- * ids are checked against the duplicates the first pass found (it must
- * have committed these rows). */
+ * ordinals count from `line` and `ordinal` in the part. */
 int remit__cursor_seek(remit__cursor *c, uint64_t start, uint64_t stop, bool exact,
-		       uint64_t line, uint64_t ordinal, bool speculative, remit_error *err);
+		       uint64_t line, uint64_t ordinal, remit__idcheck ids, remit_error *err);
 
 /* Read on from `offset` (a record's start, its line and ordinal), to the
  * end of the input, as the first pass: ids are checked as they come, as
@@ -153,6 +161,10 @@ void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line
  * status (an input read error while checking) with err filled. */
 int64_t remit__reader_commit(remit__reader *r, const remit__recnote *notes, size_t n,
 			     uint64_t ordinal0, int64_t line_shift, remit_error *err);
+/* Whether the first pass would use the hashes of the ids it is given now:
+ * not while the ids have come in ascending order (a commit without them
+ * reads an id again where it needs its hash). */
+bool remit__reader_hashes(const remit__reader *r);
 /* The first pass has committed every part: the reader is complete. */
 void remit__reader_commit_end(remit__reader *r, uint64_t rows);
 

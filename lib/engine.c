@@ -861,6 +861,7 @@ typedef struct part {
 	bool exact;           /* start is a record's, with line and ordinal known */
 	uint64_t line0, ordinal0;
 	bool speculative;     /* ids not checked: notes kept */
+	bool hashes;          /* ... with the ids' hashes (remit__reader_hashes) */
 	int state;            /* P_WAITING, P_BUSY, P_DONE */
 	/* results */
 	int rc;
@@ -988,8 +989,11 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 	a->cx.pool = pool;
 	p->nnotes = 0;
 	p->records = 0;
+	remit__idcheck ids = !p->speculative ? REMIT__IDS_CHECKED
+			     : p->hashes     ? REMIT__IDS_HASHED
+					     : REMIT__IDS_NOTED;
 	p->rc = remit__cursor_seek(c, p->start, p->stop, p->exact, p->exact ? p->line0 : 1,
-				   p->exact ? p->ordinal0 : 0, p->speculative, &p->err);
+				   p->exact ? p->ordinal0 : 0, ids, &p->err);
 	if (p->rc < 0)
 		return;
 	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
@@ -1060,6 +1064,7 @@ static void reprice_part(par *pp, part *p, worker *self, uint64_t pos, uint64_t 
 	p->line0 = line;
 	p->ordinal0 = ordinal;
 	p->speculative = speculative;
+	p->hashes = speculative && remit__reader_hashes(pp->rd);
 	price_part(pp, p, self->cur, self->pool);
 }
 
@@ -1233,6 +1238,10 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 			pp.parts[k].acc = part_run_new(run, pp.cells_cap);
 			if (k >= pp.window) /* joined by now: its notes' buffer, grown already */
 				take_notes(&pp.parts[k], &pp.parts[k - pp.window]);
+			/* the hashes the parts joined so far say the commit needs
+			   (one that leaves ascending mode reads again the ids of the
+			   parts in flight without them) */
+			pp.parts[k].hashes = pp.first_pass && remit__reader_hashes(rd);
 			pthread_mutex_lock(&pp.mu);
 			pp.prepared++;
 			pthread_cond_broadcast(&pp.work);
