@@ -319,9 +319,10 @@ static void settle(struct remit__run *run)
  *    after the first LF at or after its nominal offset: a guess, wrong only
  *    if that LF is inside a quoted field.  Its lines are counted from 1
  *    there, ordinals from 0, and it assumes no row is a duplicate, noting
- *    each record's offset and id hash.  Joining checks the guess against
- *    where the previous part ended, shifts the lines, and hands the notes
- *    to the reader (remit__reader_commit), which finds the duplicates in
+ *    each record's offset, its id's order and, once the ids have come out
+ *    of order (remit__reader_hashes), its hash.  Joining checks the guess
+ *    against where the previous part ended, shifts the lines, and hands the
+ *    notes to the reader (remit__reader_commit), which finds the duplicates in
  *    file order; a part whose guess was wrong, that failed, or that has
  *    duplicates is priced again on the calling thread, exactly.  Ordinals
  *    seen by modules in a guessed part are local to it: only per-patient
