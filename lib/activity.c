@@ -1143,14 +1143,9 @@ static int slots_find(remit__reader *r, uint64_t offset, uint64_t line, remit__s
 			continue;
 		}
 		if (!have_mine) { /* read this row's id once, keep a copy */
-			remit__csv_record rec;
-			int rc = reread_at(r, offset, line, 0, &rec, err);
+			int rc = id_again(r, offset, line, idlen, mine, cur, err);
 			if (rc < 0)
 				return rc;
-			if (!checkable(r, &rec, cur) || cur->n != idlen)
-				return changed(r, err);
-			memcpy(mine, cur->p, cur->n);
-			cur->p = mine;
 			have_mine = true;
 		}
 		remit__str other = empty_str;
