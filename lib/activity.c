@@ -110,6 +110,7 @@ struct qfield {
 	uint32_t least; /* the shortest text allowed: 1 if required, else 0 */
 	uint32_t span;  /* max_len − least */
 	int64_t max;    /* INT */
+	uint32_t off;   /* of vals[f] in bytes: no multiply per field */
 	uint8_t f;
 	uint32_t col;
 };
@@ -1362,6 +1363,7 @@ static void make_plan(remit__reader *r)
 			.least = sp->required,
 			.span = sp->max_len - sp->required,
 			.max = sp->max,
+			.off = (uint32_t)(f * sizeof(remit__val)),
 			.f = (uint8_t)f,
 			.col = (uint32_t)sp->col,
 		};
@@ -1800,7 +1802,7 @@ static inline __attribute__((always_inline)) remit__val *
 take_text(remit__val *restrict vals, const remit__str *restrict in, const struct qfield *x,
 	  const bool sunk)
 {
-	remit__val *v = &vals[x->f];
+	remit__val *v = (remit__val *)((char *)vals + x->off);
 	if (!sunk)
 		v->s = in[x->col];
 	v->present = v->s.n != 0;
