@@ -50,6 +50,11 @@ remit__cmp *remit__cmp_new(const char *const *regime_names, const int *scales, s
 	return c;
 }
 
+remit__cmp *remit__cmp_new_like(const remit__cmp *c)
+{
+	return remit__cmp_new((const char *const *)c->regimes, c->scales, c->n);
+}
+
 /* The id of organisation `name`, its sums allocated.  (An id, not a
  * pointer: a later call may move the array.) */
 static uint32_t org_of(remit__cmp *c, remit__str name)
@@ -183,6 +188,68 @@ void remit__cmp_row(remit__cmp *c, const remit__cmp_rowinfo *info)
 		remit__xsum_add(&t->from_amount, info[0].amount);
 		remit__xsum_add(&t->to_amount, info[i].amount);
 	}
+}
+
+/* Add keyed sums k (of part) into c's table of the same kind. */
+static void keyed_merge(keyed *into, const keyed *from, size_t n)
+{
+	for (uint32_t j = 0; j < from->names.n; j++) {
+		remit__str name = {from->names.strs[j], from->names.lens[j]};
+		remit__xsum *v = keyed_of(into, n, name);
+		for (size_t i = 0; i < n; i++)
+			remit__xsum_add_xsum(&v[i], &from->v[(size_t)j * n + i]);
+	}
+}
+
+void remit__cmp_merge(remit__cmp *c, const remit__cmp *k)
+{
+	size_t n = c->n;
+	/* names in the order k first saw them: after the parts before k, that
+	   is the order one thread sees them in (and each organisation's
+	   modules too, which the writers list in that order) */
+	uint32_t *id = remit__xmalloc((k->names.n + 1) * sizeof *id);
+	for (uint32_t j = 0; j < k->names.n; j++) {
+		remit__str name = {k->names.strs[j], k->names.lens[j]};
+		const org *q = j < k->cap_orgs ? &k->orgs[j] : NULL;
+		if (!q || !q->received) { /* a party of transitions only */
+			id[j] = remit__intern(&c->names, name.p, name.n);
+			continue;
+		}
+		id[j] = org_of(c, name);
+		org *o = &c->orgs[id[j]];
+		o->receives |= q->receives;
+		for (size_t i = 0; i < n; i++) {
+			remit__xsum_add_xsum(&o->received[i], &q->received[i]);
+			remit__xsum_add_xsum(&o->paid[i], &q->paid[i]);
+		}
+		for (size_t i = 0; i < n * REMIT_C_COUNT; i++)
+			remit__xsum_add_xsum(&o->comp[i], &q->comp[i]);
+		for (size_t m = 0; m < q->nmods; m++) {
+			const char *mname = k->modules.strs[q->mods[m].module];
+			uint32_t mid = remit__intern(&c->modules, mname, strlen(mname));
+			remit__xsum *v = mod_of(c, o, mid);
+			for (size_t i = 0; i < n; i++)
+				remit__xsum_add_xsum(&v[i], &q->mods[m].v[i]);
+		}
+	}
+	keyed_merge(&c->by_module, &k->by_module, n);
+	keyed_merge(&c->by_pod, &k->by_pod, n);
+	for (size_t t = 0; t < k->ntr; t++) {
+		const trans *f = &k->tr[t];
+		trans *into = trans_of(c, id[f->from], id[f->to], f->regime);
+		into->rows += f->rows;
+		remit__xsum_add_xsum(&into->from_amount, &f->from_amount);
+		remit__xsum_add_xsum(&into->to_amount, &f->to_amount);
+	}
+	for (size_t i = 0; i < n; i++) {
+		exposure *e = &c->exp[i];
+		const exposure *f = &k->exp[i];
+		e->exposed_rows += f->exposed_rows;
+		e->overlap_rows += f->overlap_rows;
+		e->unpriced_rows += f->unpriced_rows;
+		remit__xsum_add_xsum(&e->exposed_amount, &f->exposed_amount);
+	}
+	free(id);
 }
 
 void remit__cmp_counts(remit__cmp *c, size_t i, const remit_counts *counts, const char *total,

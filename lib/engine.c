@@ -815,6 +815,68 @@ price_row(struct remit__run *run, const remit__row *row, const uint32_t *attr_ma
 	return out;
 }
 
+/* Is the row's patient a member of some budget of run's regime that did
+ * not cover it? */
+static bool exposed(struct remit__run *run, const remit__row *row)
+{
+	const remit_regime *r = run->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->type->member && m->type->member(m, &run->cx, row))
+			return true;
+	}
+	return false;
+}
+
+/* Price one valid row under run, for the comparison. */
+static void compare_row(struct remit__run *run, const remit__row *row, remit__cmp_rowinfo *info)
+{
+	remit__ctx *cx = &run->cx;
+	run->row = row;
+	run->row_sum.units = 0;
+	run->row_payee = (remit__str){"", 0};
+	run->row_overlap = false;
+	cx->funder = (remit__str){"", 0};
+	remit__outcome out = offer(run, row, cx->attr_map);
+	run->row = NULL;
+	switch (out) {
+	case REMIT__PRICED:
+		run->counts.priced++;
+		break;
+	case REMIT__COVERED:
+		run->counts.covered++;
+		break;
+	case REMIT__UNPRICED:
+		run->counts.unpriced++;
+		break;
+	}
+	info->outcome = out;
+	info->unpriced = out == REMIT__UNPRICED;
+	info->funder = out == REMIT__COVERED ? cx->funder : run->row_payee;
+	info->amount = remit__sum_get(&run->row_sum, run->regime->scale, cx->pool);
+	info->overlap = run->row_overlap;
+	info->exposed = out != REMIT__COVERED && exposed(run, row);
+}
+
+/* One record under every regime compared: a reject (row NULL) is only
+ * counted; a row is priced under each and its fate told to cmp.  info:
+ * room for n. */
+static void compare_record(struct remit__run **runs, size_t n, remit__cmp *cmp,
+			   const remit__row *row, remit__cmp_rowinfo *info)
+{
+	for (size_t i = 0; i < n; i++) {
+		runs[i]->counts.read++;
+		runs[i]->counts.rejected += !row;
+	}
+	if (!row)
+		return;
+	for (size_t i = 0; i < n; i++)
+		compare_row(runs[i], row, &info[i]);
+	remit__cmp_row(cmp, info);
+	for (size_t i = 0; i < n; i++) /* (in a part they share one pool) */
+		remit__numpool_reset(runs[i]->cx.pool);
+}
+
 /* Bytes of the input read so far, by the reader or by cursor cur. */
 static uint64_t bytes_done(remit__reader *rd, const remit__cursor *cur)
 {
@@ -875,6 +937,36 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 	return rc < 0 ? rc : 0;
 }
 
+/* The rows of rd under every regime compared, in order, on this thread:
+ * from the start (cur NULL), or from where cursor cur was resumed.
+ * runs[0]'s options say where rejects and progress go. */
+static int compare_pass(struct remit__run **runs, size_t n, remit__reader *rd, remit__cursor *cur,
+			remit__cmp *cmp, remit_error *err)
+{
+	const remit_run_options *o = runs[0]->opt;
+	remit__numpool *pool = runs[0]->cx.pool;
+	remit__cmp_rowinfo *info = remit__xcalloc(n, sizeof *info);
+	remit__row row;
+	remit__reject rej;
+	int rc;
+	while ((rc = cur ? remit__cursor_next(cur, pool, &row, &rej, NULL, err)
+			 : remit__reader_next(rd, pool, &row, &rej, err)) > 0) {
+		bool reject = rc == REMIT__READ_REJECT;
+		compare_record(runs, n, cmp, reject ? NULL : &row, info);
+		if (o && o->on_progress && (runs[0]->counts.read & 0xffff) == 0)
+			o->on_progress(o->ud, bytes_done(rd, cur), remit__reader_bytes_total(rd),
+				       runs[0]->counts.read);
+		if (reject && o && o->on_reject)
+			note(o->on_reject, o->ud, rej.file, rej.line, rej.column, rej.id, rej.reason,
+			     rej.raw);
+	}
+	if (o && o->on_progress)
+		o->on_progress(o->ud, bytes_done(rd, cur), remit__reader_bytes_total(rd),
+			       runs[0]->counts.read);
+	free(info);
+	return rc < 0 ? rc : 0;
+}
+
 static void finish_modules(struct remit__run *run)
 {
 	const remit_regime *r = run->regime;
@@ -903,15 +995,18 @@ typedef struct part {
 	bool repriced;        /* priced again because some rows were duplicates */
 	remit__recnote *notes;
 	size_t nnotes, capnotes;
-	struct remit__run *acc;
+	struct remit__run **acc; /* accumulators, one per run (NULL: none yet) */
+	remit__cmp *cmp;         /* comparing: the part's comparison */
 } part;
 
 enum { P_WAITING, P_BUSY, P_DONE };
 
 typedef struct par {
-	struct remit__run *run; /* the run (main state, callbacks) */
+	struct remit__run **runs; /* the run, or the runs compared; runs[0] has
+				     the options (callbacks) */
+	size_t nruns;
+	remit__cmp *cmp;          /* comparing: the comparison */
 	remit__reader *rd;
-	const uint32_t *attr_map;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	part *parts;
@@ -981,10 +1076,36 @@ static void part_run_free(struct remit__run *a, struct remit__run *main)
 	free(a->cx.state);
 	free(a->module_tally);
 	sums_free(a);
+	remit__sum_clear(&a->row_sum);
 	if (a->ev)
 		free(a->ev->p);
 	free(a->ev);
 	free(a);
+}
+
+/* Part p's accumulators: one part run per run and, comparing, the part's
+ * comparison, which those runs' lines go to. */
+static void part_accs_new(par *pp, part *p)
+{
+	if (pp->cmp)
+		p->cmp = remit__cmp_new_like(pp->cmp);
+	for (size_t i = 0; i < pp->nruns; i++) {
+		p->acc[i] = part_run_new(pp->runs[i], pp->cells_cap);
+		p->acc[i]->cmp = p->cmp;
+		p->acc[i]->cmp_index = i;
+	}
+}
+
+/* Free part p's accumulators (their module states joined into the runs'
+ * if join). */
+static void part_accs_free(par *pp, part *p, bool join)
+{
+	for (size_t i = 0; i < pp->nruns; i++) {
+		part_run_free(p->acc[i], join ? pp->runs[i] : NULL);
+		p->acc[i] = NULL;
+	}
+	remit__cmp_free(p->cmp);
+	p->cmp = NULL;
 }
 
 static void tally_merge(tally *into, const tally *from)
@@ -1010,14 +1131,18 @@ static void take_notes(part *p, part *from)
  * thread. */
 static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 {
-	struct remit__run *a = p->acc;
+	struct remit__run *a = p->acc[0];
 	const remit_run_options *o = a->opt;
 	remit__row row;
 	remit__reject rej;
 	remit__recnote note;
+	remit__cmp_rowinfo *info = NULL;
 	int rc;
 
-	a->cx.pool = pool;
+	for (size_t i = 0; i < pp->nruns; i++)
+		p->acc[i]->cx.pool = pool;
+	if (pp->cmp)
+		info = remit__xcalloc(pp->nruns, sizeof *info);
 	p->nnotes = 0;
 	p->records = 0;
 	remit__idcheck ids = !p->speculative ? REMIT__IDS_CHECKED
@@ -1025,8 +1150,10 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 					     : REMIT__IDS_NOTED;
 	p->rc = remit__cursor_seek(c, p->start, p->stop, p->exact, p->exact ? p->line0 : 1,
 				   p->exact ? p->ordinal0 : 0, ids, &p->err);
-	if (p->rc < 0)
+	if (p->rc < 0) {
+		free(info);
 		return;
+	}
 	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
 		if (p->speculative) {
 			if (p->nnotes == p->capnotes) {
@@ -1039,6 +1166,14 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 			p->first_off = note.offset;
 			p->first_line = note.line;
 		}
+		if (info) {
+			bool reject = rc == REMIT__READ_REJECT;
+			compare_record(p->acc, pp->nruns, p->cmp, reject ? NULL : &row, info);
+			if (reject && o && o->on_reject)
+				ev_note(a->ev, EV_REJECT, rej.line, rej.column, rej.id, rej.reason,
+					rej.raw);
+			continue;
+		}
 		a->counts.read++;
 		if (rc == REMIT__READ_REJECT) {
 			a->counts.rejected++;
@@ -1047,10 +1182,12 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 					rej.raw);
 			continue;
 		}
-		if (price_row(a, &row, pp->attr_map, pool) == REMIT__UNPRICED && o && o->on_unpriced)
+		if (price_row(a, &row, a->cx.attr_map, pool) == REMIT__UNPRICED && o &&
+		    o->on_unpriced)
 			ev_note(a->ev, EV_UNPRICED, row.line, 0, row.f[REMIT__A_ID].s, a->cx.reason,
 				(remit__str){"", 0});
 	}
+	free(info);
 	p->rc = rc < 0 ? rc : 0;
 	remit__cursor_tell(c, &p->next_off, &p->next_line);
 	if (p->records == 0) {
@@ -1088,8 +1225,8 @@ static void *worker_main(void *arg)
 static void reprice_part(par *pp, part *p, worker *self, uint64_t pos, uint64_t line,
 			 uint64_t ordinal, bool speculative)
 {
-	part_run_free(p->acc, NULL);
-	p->acc = part_run_new(pp->run, pp->cells_cap);
+	part_accs_free(pp, p, false);
+	part_accs_new(pp, p);
 	p->start = pos;
 	p->exact = true;
 	p->line0 = line;
@@ -1099,13 +1236,39 @@ static void reprice_part(par *pp, part *p, worker *self, uint64_t pos, uint64_t 
 	price_part(pp, p, self->cur, self->pool);
 }
 
+/* Add a part's accumulators a into run (lines of it shifted by shift). */
+static void add_part(par *pp, struct remit__run *run, struct remit__run *a, int64_t shift)
+{
+	run->counts.read += a->counts.read;
+	run->counts.priced += a->counts.priced;
+	run->counts.covered += a->counts.covered;
+	run->counts.unpriced += a->counts.unpriced;
+	run->counts.rejected += a->counts.rejected;
+	run->counts.overlaps += a->counts.overlaps;
+	run->lines += a->lines;
+	if (a->cells.v && a->cells.mask + 1 > pp->cells_cap)
+		pp->cells_cap = a->cells.mask + 1;
+	settle(a);
+	remit__sum_add_sum(&run->total, &a->total);
+	tally_merge(&run->by_payee, &a->by_payee);
+	tally_merge(&run->by_payer, &a->by_payer);
+	tally_merge(&run->by_module, &a->by_module);
+	tally_merge(&run->by_kind, &a->by_kind);
+	if (a->too_big && !run->too_big) {
+		run->too_big = true;
+		run->big_err = a->big_err;
+		if (run->big_err.line)
+			run->big_err.line = (unsigned long)((int64_t)run->big_err.line + shift);
+	}
+}
+
 /* Join part k into the run: check a guessed start, find duplicates, price
  * again if needed, then add up and deliver.  pos, line and ordinal: where
  * the next part's first record must be (updated). */
 static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *line,
 		     uint64_t *ordinal, remit_error *err)
 {
-	struct remit__run *run = pp->run;
+	struct remit__run *run = pp->runs[0];
 	part *p = &pp->parts[k];
 	int64_t shift = 0;
 	remit_error scratch;
@@ -1130,33 +1293,14 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 			shift = 0;
 		}
 	}
-	struct remit__run *a = p->acc;
 	const remit_run_options *o = run->opt;
-	if (a->ev)
-		ev_flush(a->ev, o, run->regime->name, remit__reader_name(pp->rd), shift);
-	run->counts.read += a->counts.read;
-	run->counts.priced += a->counts.priced;
-	run->counts.covered += a->counts.covered;
-	run->counts.unpriced += a->counts.unpriced;
-	run->counts.rejected += a->counts.rejected;
-	run->counts.overlaps += a->counts.overlaps;
-	run->lines += a->lines;
-	if (a->cells.v && a->cells.mask + 1 > pp->cells_cap)
-		pp->cells_cap = a->cells.mask + 1;
-	settle(a);
-	remit__sum_add_sum(&run->total, &a->total);
-	tally_merge(&run->by_payee, &a->by_payee);
-	tally_merge(&run->by_payer, &a->by_payer);
-	tally_merge(&run->by_module, &a->by_module);
-	tally_merge(&run->by_kind, &a->by_kind);
-	if (a->too_big && !run->too_big) {
-		run->too_big = true;
-		run->big_err = a->big_err;
-		if (run->big_err.line)
-			run->big_err.line = (unsigned long)((int64_t)run->big_err.line + shift);
-	}
-	part_run_free(a, run);
-	p->acc = NULL;
+	if (p->acc[0]->ev)
+		ev_flush(p->acc[0]->ev, o, run->regime->name, remit__reader_name(pp->rd), shift);
+	for (size_t i = 0; i < pp->nruns; i++)
+		add_part(pp, pp->runs[i], p->acc[i], shift);
+	if (p->cmp)
+		remit__cmp_merge(pp->cmp, p->cmp);
+	part_accs_free(pp, p, true);
 	p->nnotes = 0; /* the buffer stays, for the part a window later */
 	if (p->rc < 0) {
 		*err = p->err;
@@ -1202,17 +1346,29 @@ static bool too_many_duplicates(const par *pp)
 	return pp->first_pass && pp->committed >= 8 && pp->repriced * 4 >= pp->committed * 3;
 }
 
-/* The main pass on `threads` threads (the calling one included). */
-static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32_t *attr_map,
-			 int threads, remit_error *err)
+/* n parts (and one more, zeroed), each with room for nruns accumulators. */
+static part *parts_new(size_t n, size_t nruns)
 {
-	par pp = {.run = run, .rd = rd, .attr_map = attr_map};
+	part *v = remit__xcalloc(n + 1, sizeof *v);
+	struct remit__run **acc = remit__xcalloc((n + 1) * nruns, sizeof *acc);
+	for (size_t k = 0; k <= n; k++)
+		v[k].acc = acc + k * nruns;
+	return v;
+}
+
+/* The main pass on `threads` threads (the calling one included), for one
+ * run or, comparing (cmp), for runs[0..nruns) together. */
+static int parallel_pass(struct remit__run **runs, size_t nruns, remit__cmp *cmp,
+			 remit__reader *rd, int threads, remit_error *err)
+{
+	struct remit__run *run = runs[0];
+	par pp = {.runs = runs, .nruns = nruns, .cmp = cmp, .rd = rd};
 	remit__reader_span(rd, &pp.data_start, &pp.data_line, &pp.size);
 	pp.first_pass = !remit__reader_complete(rd);
 	if (pp.first_pass) {
 		uint64_t bytes = pp.size > pp.data_start ? pp.size - pp.data_start : 0;
 		pp.nparts = (size_t)((bytes + REMIT__MARK_BYTES - 1) / REMIT__MARK_BYTES);
-		pp.parts = remit__xcalloc(pp.nparts + 1, sizeof *pp.parts);
+		pp.parts = parts_new(pp.nparts, nruns);
 		for (size_t k = 0; k < pp.nparts; k++) {
 			part *p = &pp.parts[k];
 			p->start = pp.data_start + k * REMIT__MARK_BYTES;
@@ -1224,7 +1380,7 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 	} else {
 		uint64_t rows;
 		const remit__rowmark *mk = remit__reader_marks(rd, &pp.nparts, &rows);
-		pp.parts = remit__xcalloc(pp.nparts + 1, sizeof *pp.parts);
+		pp.parts = parts_new(pp.nparts, nruns);
 		for (size_t k = 0; k < pp.nparts; k++) {
 			part *p = &pp.parts[k];
 			p->start = mk[k].offset;
@@ -1266,7 +1422,7 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 		if (pp.prepared < pp.nparts && pp.prepared < pp.committed + pp.window) {
 			size_t k = pp.prepared;
 			pthread_mutex_unlock(&pp.mu);
-			pp.parts[k].acc = part_run_new(run, pp.cells_cap);
+			part_accs_new(&pp, &pp.parts[k]);
 			if (k >= pp.window) /* joined by now: its notes' buffer, grown already */
 				take_notes(&pp.parts[k], &pp.parts[k - pp.window]);
 			/* the hashes the parts joined so far say the commit needs
@@ -1303,21 +1459,23 @@ static int parallel_pass(struct remit__run *run, remit__reader *rd, const uint32
 		if (ws[i].started)
 			pthread_join(ws[i].thread, NULL);
 	for (size_t k = 0; k < pp.nparts; k++) { /* parts left by an error */
-		if (pp.parts[k].acc)
-			part_run_free(pp.parts[k].acc, NULL);
+		if (pp.parts[k].acc[0])
+			part_accs_free(&pp, &pp.parts[k], false);
 		free(pp.parts[k].notes);
 	}
 	bool rest = rc == 0 && pp.committed < pp.nparts; /* guessing stopped */
 	if (rest)
 		rc = remit__cursor_resume(ws[0].cur, pos, line, ordinal, err);
 	if (rest && rc == 0)
-		rc = main_pass(run, rd, ws[0].cur, attr_map, NULL, NULL, err);
+		rc = cmp ? compare_pass(runs, nruns, rd, ws[0].cur, cmp, err)
+			 : main_pass(run, rd, ws[0].cur, run->cx.attr_map, NULL, NULL, err);
 	for (int i = 0; i < threads; i++) {
 		remit__cursor_free(ws[i].cur);
 		if (i > 0 && ws[i].pool)
 			remit__numpool_free(ws[i].pool);
 	}
 	free(ws);
+	free(pp.parts[0].acc);
 	free(pp.parts);
 	pthread_cond_destroy(&pp.work);
 	pthread_cond_destroy(&pp.done);
@@ -1491,7 +1649,7 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	bool found = false;
 	int threads = threads_of(opt);
 	if (rc == 0 && !only_id && !trace && threads > 1 && parallel_ok(r, rd))
-		rc = parallel_pass(run, rd, attr_map, threads, err);
+		rc = parallel_pass(&run, 1, NULL, rd, threads, err);
 	else if (rc == 0)
 		rc = main_pass(run, rd, NULL, attr_map, only_id, &found, err);
 	if (rc == 0 && !only_id)
@@ -1527,85 +1685,6 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 }
 
 /* ---- several regimes over one read (remit compare) ----------------------- */
-
-/* Is the row's patient a member of some budget of run's regime that did
- * not cover it? */
-static bool exposed(struct remit__run *run, const remit__row *row)
-{
-	const remit_regime *r = run->regime;
-	for (size_t i = 0; i < r->nmodules; i++) {
-		const remit__module *m = r->modules[i];
-		if (m->type->member && m->type->member(m, &run->cx, row))
-			return true;
-	}
-	return false;
-}
-
-/* Price one valid row under run, for the comparison. */
-static void compare_row(struct remit__run *run, const remit__row *row, remit__cmp_rowinfo *info)
-{
-	remit__ctx *cx = &run->cx;
-	run->row = row;
-	run->row_sum.units = 0;
-	run->row_payee = (remit__str){"", 0};
-	run->row_overlap = false;
-	cx->funder = (remit__str){"", 0};
-	remit__outcome out = offer(run, row, cx->attr_map);
-	run->row = NULL;
-	switch (out) {
-	case REMIT__PRICED:
-		run->counts.priced++;
-		break;
-	case REMIT__COVERED:
-		run->counts.covered++;
-		break;
-	case REMIT__UNPRICED:
-		run->counts.unpriced++;
-		break;
-	}
-	info->outcome = out;
-	info->unpriced = out == REMIT__UNPRICED;
-	info->funder = out == REMIT__COVERED ? cx->funder : run->row_payee;
-	info->amount = remit__sum_get(&run->row_sum, run->regime->scale, cx->pool);
-	info->overlap = run->row_overlap;
-	info->exposed = out != REMIT__COVERED && exposed(run, row);
-}
-
-static int compare_pass(struct remit__run **runs, size_t n, remit__reader *rd, remit__cmp *cmp,
-			const remit_run_options *opt, remit_error *err)
-{
-	remit__cmp_rowinfo *info = remit__xcalloc(n, sizeof *info);
-	remit__row row;
-	remit__reject rej;
-	int rc;
-	uint64_t read = 0;
-	while ((rc = remit__reader_next(rd, runs[0]->cx.pool, &row, &rej, err)) > 0) {
-		read++;
-		if (opt && opt->on_progress && (read & 0xffff) == 0)
-			opt->on_progress(opt->ud, remit__reader_bytes_done(rd),
-					 remit__reader_bytes_total(rd), read);
-		for (size_t i = 0; i < n; i++)
-			runs[i]->counts.read++;
-		if (rc == REMIT__READ_REJECT) {
-			for (size_t i = 0; i < n; i++)
-				runs[i]->counts.rejected++;
-			if (opt && opt->on_reject)
-				note(opt->on_reject, opt->ud, rej.file, rej.line, rej.column, rej.id,
-				     rej.reason, rej.raw);
-			continue;
-		}
-		for (size_t i = 0; i < n; i++)
-			compare_row(runs[i], &row, &info[i]);
-		remit__cmp_row(cmp, info);
-		for (size_t i = 0; i < n; i++)
-			remit__numpool_reset(runs[i]->cx.pool);
-	}
-	if (opt && opt->on_progress)
-		opt->on_progress(opt->ud, remit__reader_bytes_done(rd), remit__reader_bytes_total(rd),
-				 read);
-	free(info);
-	return rc < 0 ? rc : 0;
-}
 
 int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *rd,
 		   remit__reader *population, const remit_run_options *opt, remit__cmp **out,
@@ -1652,13 +1731,26 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 						    &runs[i]->counts, err);
 		rewind = true;
 	}
-	bool patients = false;
-	for (size_t i = 0; i < n; i++)
+	bool patients = false, parallel = threads_of(opt) > 1;
+	for (size_t i = 0; i < n; i++) {
 		patients |= needs_patients(regimes[i]);
+		parallel &= parallel_ok(regimes[i], rd);
+	}
 	if (rc == 0 && patients)
 		rc = remit__patients_prepass_many(cxs, n, rd, err);
-	if (rc == 0)
-		rc = compare_pass(runs, n, rd, cmp, opt, err);
+	/* the first run tells rejects and progress (a comparison has no lines
+	   and tells no unpriced rows) */
+	remit_run_options told = {0};
+	if (opt) {
+		told.on_reject = opt->on_reject;
+		told.on_progress = opt->on_progress;
+		told.ud = opt->ud;
+		runs[0]->opt = &told;
+	}
+	if (rc == 0 && parallel)
+		rc = parallel_pass(runs, n, cmp, rd, threads_of(opt), err);
+	else if (rc == 0)
+		rc = compare_pass(runs, n, rd, NULL, cmp, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		finish_modules(runs[i]);
 	for (size_t i = 0; rc == 0 && i < n; i++)

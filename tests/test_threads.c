@@ -362,20 +362,26 @@ static char *slurp(const char *what, int threads)
 	return s;
 }
 
-/* The outputs of --threads t are those of --threads 1 (the first n). */
-static void same_as_one_n(int t, size_t n)
+/* The files what[0..n) of --threads t are those of --threads 1. */
+static void same_files(const char *const *what, size_t n, int t)
 {
 	for (size_t k = 0; k < n; k++) {
-		char *a = slurp(outputs[k], 1), *b = slurp(outputs[k], t);
+		char *a = slurp(what[k], 1), *b = slurp(what[k], t);
 		size_t i = 0;
 		while (a[i] && a[i] == b[i])
 			i++;
 		cr_assert(a[i] == b[i],
 			  "%s differs between --threads 1 and %d at byte %zu:\n1: %.200s\n%d: %.200s",
-			  outputs[k], t, i, a + (i > 80 ? i - 80 : 0), t, b + (i > 80 ? i - 80 : 0));
+			  what[k], t, i, a + (i > 80 ? i - 80 : 0), t, b + (i > 80 ? i - 80 : 0));
 		free(a);
 		free(b);
 	}
+}
+
+/* The outputs of --threads t are those of --threads 1 (the first n). */
+static void same_as_one_n(int t, size_t n)
+{
+	same_files(outputs, n, t);
 }
 
 static void same_as_one(int t)
@@ -421,6 +427,77 @@ Test(threads, retrospective_bundle_observes_lines)
 Test(threads, capitation_risk_share_with_a_population)
 {
 	check("capitated.yaml", "population.csv");
+}
+
+/* ---- compare --------------------------------------------------------------- */
+
+static const char *const compared[] = {"json", "csv", "rejects", "txt"};
+
+/* remit compare of the regimes (names in DIR, space-separated) into
+ * DIR/out-THREADS.{json,csv,rejects,txt} (txt: the report on stdout). */
+static void compare(const char *regimes, const char *activity, int threads)
+{
+	char args[4096], *out = NULL, *err = NULL, name[64];
+	int n = snprintf(args, sizeof args, "compare");
+	for (const char *p = regimes; sscanf(p, "%63s", name) == 1; p = strchr(p, ' ') + 1) {
+		n += snprintf(args + n, sizeof args - (size_t)n, " %s/%s", dir, name);
+		if (!strchr(p, ' '))
+			break;
+	}
+	snprintf(args + n, sizeof args - (size_t)n,
+		 " --activity %s/%s --population %s/population.csv --json %s/out-%d.json --csv "
+		 "%s/out-%d.csv --rejects %s/out-%d.rejects --threads %d --quiet",
+		 dir, activity, dir, dir, threads, dir, threads, dir, threads, threads);
+	int rc = remit_test_run(args, &out, &err);
+	cr_assert_eq(rc, 0, "remit %s: exit %d: %s", args, rc, err);
+	char path[256];
+	snprintf(path, sizeof path, "%s/out-%d.txt", dir, threads);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(out, f);
+	fclose(f);
+	free(out);
+	free(err);
+}
+
+/* The comparison of regimes is the same at 1, 2 and 8 threads; json_has:
+ * a text its JSON must hold (the file exercises what it should). */
+static void check_compare(const char *regimes, const char *activity, const char *json_has)
+{
+	compare(regimes, activity, 1);
+	char *json = slurp("json", 1), *rej = slurp("rejects", 1);
+	cr_assert(strstr(json, json_has) != NULL, "no %s in %.300s", json_has, json);
+	cr_assert(strstr(rej, "duplicate of the row on line") != NULL);
+	cr_assert(strstr(rej, "quote inside an unquoted field") != NULL);
+	free(json);
+	free(rej);
+	for (int t = 2; t <= 8; t *= 4) {
+		compare(regimes, activity, t);
+		same_files(compared, sizeof compared / sizeof *compared, t);
+	}
+}
+
+/* No regime has a per-patient rule: the parallel pass is the first one,
+ * its parts guessed (some priced again for their duplicates); transitions
+ * from the tariff's providers to the capitation budget's holder. */
+Test(threads, compare_on_the_first_pass)
+{
+	check_compare("plain.yaml capitated.yaml", "activity.csv", "\"to\": \"R01\"");
+}
+
+/* Four regimes, two with per-patient rules: a pre-pass, then exact parts. */
+Test(threads, compare_four_regimes_after_a_prepass)
+{
+	check_compare("plain.yaml readmit.yaml retro.yaml capitated.yaml", "activity.csv",
+		      "\"readmit\"");
+}
+
+/* Duplicates in every part: the first pass stops guessing and the
+ * comparison reads the rest on one thread. */
+Test(threads, compare_with_duplicates_everywhere)
+{
+	gen_activity("dups.csv", ROWS, 1200, true);
+	check_compare("plain.yaml capitated.yaml", "dups.csv", "\"regimes\"");
 }
 
 /* The rejects of --threads 1 name more than 1000 duplicate ids. */
