@@ -15,7 +15,9 @@
  * pre-pass, then exact parts), a retrospective bundle (lines observed),
  * and a capitation budget with a risk share (a population).  For each, the
  * CLI is run with --threads 1, 2 and 8, and the JSON, the lines, the
- * rejects and the unpriced files must be byte-identical.  Also: a file with
+ * rejects and the unpriced files must be byte-identical.  So must
+ * `remit compare`'s JSON, CSV, rejects and report, on the first pass, after
+ * a pre-pass and with duplicates everywhere.  Also: a file with
  * duplicates in every part (the first pass stops guessing), memory
  * buffers through the API, a gzip file (read on one thread), a file
  * without a final newline, and a tiny file.
@@ -434,8 +436,9 @@ Test(threads, capitation_risk_share_with_a_population)
 static const char *const compared[] = {"json", "csv", "rejects", "txt"};
 
 /* remit compare of the regimes (names in DIR, space-separated) into
- * DIR/out-THREADS.{json,csv,rejects,txt} (txt: the report on stdout). */
-static void compare(const char *regimes, const char *activity, int threads)
+ * DIR/out-THREADS.{json,csv,rejects,txt} (txt: the report on stdout, its
+ * main table by the dimension `by`). */
+static void compare(const char *regimes, const char *activity, const char *by, int threads)
 {
 	char args[4096], *out = NULL, *err = NULL, name[64];
 	int n = snprintf(args, sizeof args, "compare");
@@ -446,8 +449,8 @@ static void compare(const char *regimes, const char *activity, int threads)
 	}
 	snprintf(args + n, sizeof args - (size_t)n,
 		 " --activity %s/%s --population %s/population.csv --json %s/out-%d.json --csv "
-		 "%s/out-%d.csv --rejects %s/out-%d.rejects --threads %d --quiet",
-		 dir, activity, dir, dir, threads, dir, threads, dir, threads, threads);
+		 "%s/out-%d.csv --rejects %s/out-%d.rejects --by %s --threads %d --quiet",
+		 dir, activity, dir, dir, threads, dir, threads, dir, threads, by, threads);
 	int rc = remit_test_run(args, &out, &err);
 	cr_assert_eq(rc, 0, "remit %s: exit %d: %s", args, rc, err);
 	char path[256];
@@ -462,9 +465,10 @@ static void compare(const char *regimes, const char *activity, int threads)
 
 /* The comparison of regimes is the same at 1, 2 and 8 threads; json_has:
  * a text its JSON must hold (the file exercises what it should). */
-static void check_compare(const char *regimes, const char *activity, const char *json_has)
+static void check_compare(const char *regimes, const char *activity, const char *by,
+			  const char *json_has)
 {
-	compare(regimes, activity, 1);
+	compare(regimes, activity, by, 1);
 	char *json = slurp("json", 1), *rej = slurp("rejects", 1);
 	cr_assert(strstr(json, json_has) != NULL, "no %s in %.300s", json_has, json);
 	cr_assert(strstr(rej, "duplicate of the row on line") != NULL);
@@ -472,7 +476,7 @@ static void check_compare(const char *regimes, const char *activity, const char 
 	free(json);
 	free(rej);
 	for (int t = 2; t <= 8; t *= 4) {
-		compare(regimes, activity, t);
+		compare(regimes, activity, by, t);
 		same_files(compared, sizeof compared / sizeof *compared, t);
 	}
 }
@@ -482,13 +486,14 @@ static void check_compare(const char *regimes, const char *activity, const char 
  * from the tariff's providers to the capitation budget's holder. */
 Test(threads, compare_on_the_first_pass)
 {
-	check_compare("plain.yaml capitated.yaml", "activity.csv", "\"to\": \"R01\"");
+	check_compare("plain.yaml capitated.yaml", "activity.csv", "provider", "\"to\": \"R01\"");
 }
 
-/* Four regimes, two with per-patient rules: a pre-pass, then exact parts. */
+/* Four regimes, two with per-patient rules: a pre-pass, then exact parts
+ * (the report by point of delivery, a table only the text has). */
 Test(threads, compare_four_regimes_after_a_prepass)
 {
-	check_compare("plain.yaml readmit.yaml retro.yaml capitated.yaml", "activity.csv",
+	check_compare("plain.yaml readmit.yaml retro.yaml capitated.yaml", "activity.csv", "pod",
 		      "\"readmit\"");
 }
 
@@ -497,7 +502,7 @@ Test(threads, compare_four_regimes_after_a_prepass)
 Test(threads, compare_with_duplicates_everywhere)
 {
 	gen_activity("dups.csv", ROWS, 1200, true);
-	check_compare("plain.yaml capitated.yaml", "dups.csv", "\"regimes\"");
+	check_compare("plain.yaml capitated.yaml", "dups.csv", "commissioner", "\"regimes\"");
 }
 
 /* The rejects of --threads 1 name more than 1000 duplicate ids. */

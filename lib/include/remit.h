@@ -563,7 +563,8 @@ typedef struct remit_comparison remit_comparison;
 
 /* Compare regimes[0..n) (n ≥ 2; each may be shared with other threads) on
  * one activity file and optional population file.  opt may be NULL; its
- * on_reject, on_progress and ud are used (rejects are reported once),
+ * threads, on_reject, on_progress and ud are used (rejects are reported
+ * once, in file order; the comparison is the same for any threads),
  * on_line and on_unpriced are not.  On success *out is a new comparison
  * the caller frees with remit_comparison_free. */
 REMIT_API int remit_compare_files(const remit_regime *const *regimes, size_t n,
