@@ -1729,13 +1729,6 @@ type_value(remit__cursor *c, const remit__csv_record *rec, int f, const struct f
 	return true;
 }
 
-static inline __attribute__((always_inline)) bool type_field(remit__cursor *c,
-							     const remit__csv_record *rec, int f,
-							     remit__numpool *pool)
-{
-	return type_value(c, rec, f, &c->r->spec[f], &c->vals[f], text_of(c, rec, f), pool);
-}
-
 /* ---- whole rows -------------------------------------------------------- */
 
 /* end defaults to start, los to end − start, quantity to 1 (a field
@@ -1867,6 +1860,19 @@ type_quick(remit__cursor *c, const remit__csv_record *rec, remit__numpool *pool)
 
 _Static_assert(REMIT__A_ID == 0, "the id is the first activity field");
 
+/* type_field for the id, a required text: no switch on its type. */
+static inline __attribute__((always_inline)) bool type_id(remit__cursor *c,
+							  const remit__csv_record *rec)
+{
+	remit__val *v = &c->vals[REMIT__A_ID];
+	if (rec->fields)
+		v->s = rec->fields[c->r->spec[REMIT__A_ID].col];
+	v->present = v->s.n != 0;
+	if (v->s.n - 1 >= c->r->spec[REMIT__A_ID].max_len) /* unsigned: 0 wraps */
+		return v->s.n ? fail_long(c, rec, REMIT__A_ID) : fail_required(c, rec, REMIT__A_ID);
+	return true;
+}
+
 /* Type and check a record.  For an activity row whose id is typed (so
  * remembered), *idlen is its length and *h its hash (left 0 in an
  * ascending first pass: hash_known); the duplicate check is the caller's. */
@@ -1883,7 +1889,7 @@ static bool check_row(remit__cursor *c, const remit__csv_record *rec, uint64_t o
 	if (!r->activity)
 		return (type_quick(c, rec, pool) || type_fields(c, rec, 0, pool)) &&
 		       finish_population(c, rec);
-	if (!type_field(c, rec, REMIT__A_ID, pool))
+	if (!type_id(c, rec))
 		return false;
 	remit__str id = c->vals[REMIT__A_ID].s;
 	*idlen = id.n;
