@@ -1127,33 +1127,21 @@ static void take_notes(part *p, part *from)
 	from->capnotes = 0;
 }
 
-/* Price the rows of part p (its accumulators made) with cursor c, on any
- * thread. */
-static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
+/* The records of part p from cursor c (sought): priced, or compared
+ * (info: room for the runs; comparing is constant where this is inlined,
+ * so each kind of pass gets a loop of its own).  Returns cursor_next's
+ * last code. */
+static inline __attribute__((always_inline)) int
+part_records(par *pp, part *p, remit__cursor *c, remit__numpool *pool, remit__cmp_rowinfo *info,
+	     const bool comparing)
 {
 	struct remit__run *a = p->acc[0];
 	const remit_run_options *o = a->opt;
+	const uint32_t *attr_map = a->cx.attr_map;
 	remit__row row;
 	remit__reject rej;
 	remit__recnote note;
-	remit__cmp_rowinfo *info = NULL;
 	int rc;
-
-	for (size_t i = 0; i < pp->nruns; i++)
-		p->acc[i]->cx.pool = pool;
-	if (pp->cmp)
-		info = remit__xcalloc(pp->nruns, sizeof *info);
-	p->nnotes = 0;
-	p->records = 0;
-	remit__idcheck ids = !p->speculative ? REMIT__IDS_CHECKED
-			     : p->hashes     ? REMIT__IDS_HASHED
-					     : REMIT__IDS_NOTED;
-	p->rc = remit__cursor_seek(c, p->start, p->stop, p->exact, p->exact ? p->line0 : 1,
-				   p->exact ? p->ordinal0 : 0, ids, &p->err);
-	if (p->rc < 0) {
-		free(info);
-		return;
-	}
 	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
 		if (p->speculative) {
 			if (p->nnotes == p->capnotes) {
@@ -1166,28 +1154,50 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 			p->first_off = note.offset;
 			p->first_line = note.line;
 		}
-		if (info) {
-			bool reject = rc == REMIT__READ_REJECT;
+		bool reject = rc == REMIT__READ_REJECT;
+		if (comparing) {
 			compare_record(p->acc, pp->nruns, p->cmp, reject ? NULL : &row, info);
-			if (reject && o && o->on_reject)
-				ev_note(a->ev, EV_REJECT, rej.line, rej.column, rej.id, rej.reason,
-					rej.raw);
-			continue;
+		} else {
+			a->counts.read++;
+			a->counts.rejected += reject;
 		}
-		a->counts.read++;
-		if (rc == REMIT__READ_REJECT) {
-			a->counts.rejected++;
+		if (reject) {
 			if (o && o->on_reject)
 				ev_note(a->ev, EV_REJECT, rej.line, rej.column, rej.id, rej.reason,
 					rej.raw);
 			continue;
 		}
-		if (price_row(a, &row, a->cx.attr_map, pool) == REMIT__UNPRICED && o &&
+		if (!comparing && price_row(a, &row, attr_map, pool) == REMIT__UNPRICED && o &&
 		    o->on_unpriced)
 			ev_note(a->ev, EV_UNPRICED, row.line, 0, row.f[REMIT__A_ID].s, a->cx.reason,
 				(remit__str){"", 0});
 	}
-	free(info);
+	return rc;
+}
+
+/* Price (or compare) the rows of part p, its accumulators made, with
+ * cursor c, on any thread. */
+static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
+{
+	for (size_t i = 0; i < pp->nruns; i++)
+		p->acc[i]->cx.pool = pool;
+	p->nnotes = 0;
+	p->records = 0;
+	remit__idcheck ids = !p->speculative ? REMIT__IDS_CHECKED
+			     : p->hashes     ? REMIT__IDS_HASHED
+					     : REMIT__IDS_NOTED;
+	p->rc = remit__cursor_seek(c, p->start, p->stop, p->exact, p->exact ? p->line0 : 1,
+				   p->exact ? p->ordinal0 : 0, ids, &p->err);
+	if (p->rc < 0)
+		return;
+	int rc;
+	if (pp->cmp) {
+		remit__cmp_rowinfo *info = remit__xcalloc(pp->nruns, sizeof *info);
+		rc = part_records(pp, p, c, pool, info, true);
+		free(info);
+	} else {
+		rc = part_records(pp, p, c, pool, NULL, false);
+	}
 	p->rc = rc < 0 ? rc : 0;
 	remit__cursor_tell(c, &p->next_off, &p->next_line);
 	if (p->records == 0) {
