@@ -133,25 +133,24 @@ for t in 1 2; do
 done
 cmp -s "$tmp/lines-1.csv" "$tmp/lines-2.csv" || { echo "lines differ between 1 and 2 threads"; ok=0; }
 rm -f "$tmp"/lines-*.csv
-for regime in pbr-bundle pbr-yoc ico; do
+# both_threads NAME CMD...: CMD (its stdout kept) at 1 and 2 threads, a line
+# each; the two outputs must be byte-identical
+both_threads() {
+	local name=$1 t w m; shift
 	for t in 1 2; do
-		read -r w m < <(run "$tmp/$regime-$t.json" "$build/remit" price \
-			"$synth/regimes/$regime.yaml" --activity "$synth/activity.csv" \
-			--population "$synth/population.csv" --json - --quiet --threads "$t")
-		line "synth $regime" "$t" "$w" - "$m" "$synth_rows"
+		read -r w m < <(run "$tmp/both-$t" "$@" --quiet --threads "$t")
+		line "$name" "$t" "$w" - "$m" "$synth_rows"
 	done
-	cmp -s "$tmp/$regime-1.json" "$tmp/$regime-2.json" ||
-		{ echo "$regime: totals differ between 1 and 2 threads"; ok=0; }
+	cmp -s "$tmp/both-1" "$tmp/both-2" ||
+		{ echo "$name: the output differs between 1 and 2 threads"; ok=0; }
+}
+for regime in pbr-bundle pbr-yoc ico; do
+	both_threads "synth $regime" "$build/remit" price "$synth/regimes/$regime.yaml" \
+		--activity "$synth/activity.csv" --population "$synth/population.csv" --json -
 done
-for t in 1 2; do
-	read -r w m < <(run "$tmp/compare-$t.json" "$build/remit" compare \
-		"$synth/regimes/pbr.yaml" "$synth/regimes/pbr-bundle.yaml" \
-		"$synth/regimes/pbr-yoc.yaml" --activity "$synth/activity.csv" \
-		--population "$synth/population.csv" --json - --quiet --threads "$t")
-	line "synth compare x3" "$t" "$w" - "$m" "$synth_rows"
-done
-cmp -s "$tmp/compare-1.json" "$tmp/compare-2.json" ||
-	{ echo "compare: the comparison differs between 1 and 2 threads"; ok=0; }
+both_threads "synth compare x3" "$build/remit" compare "$synth/regimes/pbr.yaml" \
+	"$synth/regimes/pbr-bundle.yaml" "$synth/regimes/pbr-yoc.yaml" \
+	--activity "$synth/activity.csv" --population "$synth/population.csv" --json -
 echo "file: $rows rows, $((bytes / 1000000)) MB; ratio (on remit's lines) = DuckDB wall / that remit's wall (above 1: remit faster), of the bests; ratio_md of the medians"
 [ $ok = 1 ] && echo "totals per provider: identical to the penny; outputs identical at 1 and 2 threads" ||
 	exit 1

@@ -435,37 +435,31 @@ Test(threads, capitation_risk_share_with_a_population)
 
 static const char *const compared[] = {"json", "csv", "rejects", "txt"};
 
-/* remit compare of the regimes (names in DIR, space-separated) into
+/* remit compare of the regimes (files in DIR, a NULL-ended list) into
  * DIR/out-THREADS.{json,csv,rejects,txt} (txt: the report on stdout, its
  * main table by the dimension `by`). */
-static void compare(const char *regimes, const char *activity, const char *by, int threads)
+static void compare(const char *const *regimes, const char *activity, const char *by,
+		    int threads)
 {
-	char args[4096], *out = NULL, *err = NULL, name[64];
+	char args[4096], *out = NULL, *err = NULL, txt[32];
 	int n = snprintf(args, sizeof args, "compare");
-	for (const char *p = regimes; sscanf(p, "%63s", name) == 1; p = strchr(p, ' ') + 1) {
-		n += snprintf(args + n, sizeof args - (size_t)n, " %s/%s", dir, name);
-		if (!strchr(p, ' '))
-			break;
-	}
+	for (; *regimes; regimes++)
+		n += snprintf(args + n, sizeof args - (size_t)n, " %s/%s", dir, *regimes);
 	snprintf(args + n, sizeof args - (size_t)n,
 		 " --activity %s/%s --population %s/population.csv --json %s/out-%d.json --csv "
 		 "%s/out-%d.csv --rejects %s/out-%d.rejects --by %s --threads %d --quiet",
 		 dir, activity, dir, dir, threads, dir, threads, dir, threads, by, threads);
 	int rc = remit_test_run(args, &out, &err);
 	cr_assert_eq(rc, 0, "remit %s: exit %d: %s", args, rc, err);
-	char path[256];
-	snprintf(path, sizeof path, "%s/out-%d.txt", dir, threads);
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(out, f);
-	fclose(f);
+	snprintf(txt, sizeof txt, "out-%d.txt", threads);
+	put(txt, out);
 	free(out);
 	free(err);
 }
 
 /* The comparison of regimes is the same at 1, 2 and 8 threads; json_has:
  * a text its JSON must hold (the file exercises what it should). */
-static void check_compare(const char *regimes, const char *activity, const char *by,
+static void check_compare(const char *const *regimes, const char *activity, const char *by,
 			  const char *json_has)
 {
 	compare(regimes, activity, by, 1);
@@ -486,15 +480,17 @@ static void check_compare(const char *regimes, const char *activity, const char 
  * from the tariff's providers to the capitation budget's holder. */
 Test(threads, compare_on_the_first_pass)
 {
-	check_compare("plain.yaml capitated.yaml", "activity.csv", "provider", "\"to\": \"R01\"");
+	check_compare((const char *[]){"plain.yaml", "capitated.yaml", NULL}, "activity.csv",
+		      "provider", "\"to\": \"R01\"");
 }
 
 /* Four regimes, two with per-patient rules: a pre-pass, then exact parts
  * (the report by point of delivery, a table only the text has). */
 Test(threads, compare_four_regimes_after_a_prepass)
 {
-	check_compare("plain.yaml readmit.yaml retro.yaml capitated.yaml", "activity.csv", "pod",
-		      "\"readmit\"");
+	check_compare((const char *[]){"plain.yaml", "readmit.yaml", "retro.yaml", "capitated.yaml",
+				       NULL},
+		      "activity.csv", "pod", "\"readmit\"");
 }
 
 /* Duplicates in every part: the first pass stops guessing and the
@@ -502,7 +498,8 @@ Test(threads, compare_four_regimes_after_a_prepass)
 Test(threads, compare_with_duplicates_everywhere)
 {
 	gen_activity("dups.csv", ROWS, 1200, true);
-	check_compare("plain.yaml capitated.yaml", "dups.csv", "commissioner", "\"regimes\"");
+	check_compare((const char *[]){"plain.yaml", "capitated.yaml", NULL}, "dups.csv",
+		      "commissioner", "\"regimes\"");
 }
 
 /* The rejects of --threads 1 name more than 1000 duplicate ids. */
