@@ -997,6 +997,7 @@ typedef struct part {
 	size_t nnotes, capnotes;
 	struct remit__run **acc; /* accumulators, one per run (NULL: none yet) */
 	remit__cmp *cmp;         /* comparing: the part's comparison */
+	remit__scan **scan;      /* scanning: instead, one per run (NULL: none yet) */
 } part;
 
 enum { P_WAITING, P_BUSY, P_DONE };
@@ -1006,6 +1007,7 @@ typedef struct par {
 				     the options (callbacks) */
 	size_t nruns;
 	remit__cmp *cmp;          /* comparing: the comparison */
+	remit__scan **scans;      /* scanning (the per-patient pre-pass): one per run */
 	remit__reader *rd;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -1084,9 +1086,15 @@ static void part_run_free(struct remit__run *a, struct remit__run *main)
 }
 
 /* Part p's accumulators: one part run per run and, comparing, the part's
- * comparison, which those runs' lines go to. */
+ * comparison, which those runs' lines go to; scanning, one part scan per
+ * run. */
 static void part_accs_new(par *pp, part *p)
 {
+	if (pp->scans) {
+		for (size_t i = 0; i < pp->nruns; i++)
+			p->scan[i] = remit__scan_fork(pp->scans[i]);
+		return;
+	}
 	if (pp->cmp)
 		p->cmp = remit__cmp_new_like(pp->cmp);
 	for (size_t i = 0; i < pp->nruns; i++) {
@@ -1101,7 +1109,11 @@ static void part_accs_new(par *pp, part *p)
 static void part_accs_free(par *pp, part *p, bool join)
 {
 	for (size_t i = 0; i < pp->nruns; i++) {
-		part_run_free(p->acc[i], join ? pp->runs[i] : NULL);
+		if (p->scan[i]) /* (joined already, if join) */
+			remit__scan_join(NULL, p->scan[i], 0);
+		p->scan[i] = NULL;
+		if (p->acc[i])
+			part_run_free(p->acc[i], join ? pp->runs[i] : NULL);
 		p->acc[i] = NULL;
 	}
 	remit__cmp_free(p->cmp);
@@ -1127,6 +1139,23 @@ static void take_notes(part *p, part *from)
 	from->capnotes = 0;
 }
 
+/* Part p has read a record, which `note` describes: a speculative part
+ * keeps the note for the first pass. */
+static inline void keep_note(part *p, const remit__recnote *note)
+{
+	if (p->speculative) {
+		if (p->nnotes == p->capnotes) {
+			p->capnotes = p->capnotes ? p->capnotes * 2 : 16384;
+			p->notes = remit__xrealloc(p->notes, p->capnotes * sizeof *p->notes);
+		}
+		p->notes[p->nnotes++] = *note;
+	}
+	if (p->records++ == 0 && p->speculative) {
+		p->first_off = note->offset;
+		p->first_line = note->line;
+	}
+}
+
 /* The records of part p from cursor c (sought): priced, or compared
  * (info: room for the runs; comparing is constant where this is inlined,
  * so each kind of pass gets a loop of its own).  Returns cursor_next's
@@ -1143,17 +1172,7 @@ part_records(par *pp, part *p, remit__cursor *c, remit__numpool *pool, remit__cm
 	remit__recnote note;
 	int rc;
 	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
-		if (p->speculative) {
-			if (p->nnotes == p->capnotes) {
-				p->capnotes = p->capnotes ? p->capnotes * 2 : 16384;
-				p->notes = remit__xrealloc(p->notes, p->capnotes * sizeof *p->notes);
-			}
-			p->notes[p->nnotes++] = note;
-		}
-		if (p->records++ == 0 && p->speculative) {
-			p->first_off = note.offset;
-			p->first_line = note.line;
-		}
+		keep_note(p, &note);
 		bool reject = rc == REMIT__READ_REJECT;
 		if (comparing) {
 			compare_record(p->acc, pp->nruns, p->cmp, reject ? NULL : &row, info);
@@ -1175,11 +1194,30 @@ part_records(par *pp, part *p, remit__cursor *c, remit__numpool *pool, remit__cm
 	return rc;
 }
 
-/* Price (or compare) the rows of part p, its accumulators made, with
- * cursor c, on any thread. */
+/* The records of part p from cursor c (sought), scanned for the
+ * per-patient pre-pass (rejects are told by the pricing pass).  Returns
+ * cursor_next's last code. */
+static int scan_records(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
+{
+	remit__row row;
+	remit__reject rej;
+	remit__recnote note;
+	int rc;
+	while ((rc = remit__cursor_next(c, pool, &row, &rej, &note, &p->err)) > 0) {
+		keep_note(p, &note);
+		if (rc == REMIT__READ_ROW)
+			for (size_t i = 0; i < pp->nruns; i++)
+				remit__scan_row(p->scan[i], &row);
+		remit__numpool_reset(pool);
+	}
+	return rc;
+}
+
+/* Price (or compare, or scan) the rows of part p, its accumulators made,
+ * with cursor c, on any thread. */
 static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 {
-	for (size_t i = 0; i < pp->nruns; i++)
+	for (size_t i = 0; !pp->scans && i < pp->nruns; i++)
 		p->acc[i]->cx.pool = pool;
 	p->nnotes = 0;
 	p->records = 0;
@@ -1191,7 +1229,9 @@ static void price_part(par *pp, part *p, remit__cursor *c, remit__numpool *pool)
 	if (p->rc < 0)
 		return;
 	int rc;
-	if (pp->cmp) {
+	if (pp->scans) {
+		rc = scan_records(pp, p, c, pool);
+	} else if (pp->cmp) {
 		remit__cmp_rowinfo *info = remit__xcalloc(pp->nruns, sizeof *info);
 		rc = part_records(pp, p, c, pool, info, true);
 		free(info);
@@ -1303,13 +1343,21 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 			shift = 0;
 		}
 	}
-	const remit_run_options *o = run->opt;
-	if (p->acc[0]->ev)
-		ev_flush(p->acc[0]->ev, o, run->regime->name, remit__reader_name(pp->rd), shift);
-	for (size_t i = 0; i < pp->nruns; i++)
-		add_part(pp, pp->runs[i], p->acc[i], shift);
-	if (p->cmp)
-		remit__cmp_merge(pp->cmp, p->cmp);
+	const remit_run_options *o = pp->scans ? NULL : run->opt;
+	if (pp->scans) { /* a guessed part's ordinals count from 0 */
+		for (size_t i = 0; i < pp->nruns; i++) {
+			remit__scan_join(pp->scans[i], p->scan[i], p->exact ? 0 : *ordinal);
+			p->scan[i] = NULL;
+		}
+	} else {
+		if (p->acc[0]->ev)
+			ev_flush(p->acc[0]->ev, o, run->regime->name, remit__reader_name(pp->rd),
+				 shift);
+		for (size_t i = 0; i < pp->nruns; i++)
+			add_part(pp, pp->runs[i], p->acc[i], shift);
+		if (p->cmp)
+			remit__cmp_merge(pp->cmp, p->cmp);
+	}
 	part_accs_free(pp, p, true);
 	p->nnotes = 0; /* the buffer stays, for the part a window later */
 	if (p->rc < 0) {
@@ -1361,18 +1409,47 @@ static part *parts_new(size_t n, size_t nruns)
 {
 	part *v = remit__xcalloc(n + 1, sizeof *v);
 	struct remit__run **acc = remit__xcalloc((n + 1) * nruns, sizeof *acc);
-	for (size_t k = 0; k <= n; k++)
+	remit__scan **scan = remit__xcalloc((n + 1) * nruns, sizeof *scan);
+	for (size_t k = 0; k <= n; k++) {
 		v[k].acc = acc + k * nruns;
+		v[k].scan = scan + k * nruns;
+	}
 	return v;
 }
 
-/* The main pass on `threads` threads (the calling one included), for one
- * run or, comparing (cmp), for runs[0..nruns) together. */
+static void parts_free(part *v)
+{
+	free(v[0].acc);
+	free(v[0].scan);
+	free(v);
+}
+
+/* The rest of the per-patient pre-pass on this thread, from where cursor
+ * cur was resumed. */
+static int scan_pass(struct remit__run **runs, remit__scan **scans, size_t n, remit__cursor *cur,
+		     remit_error *err)
+{
+	remit__row row;
+	remit__reject rej;
+	int rc;
+	while ((rc = remit__cursor_next(cur, runs[0]->cx.pool, &row, &rej, NULL, err)) > 0) {
+		if (rc == REMIT__READ_ROW)
+			for (size_t k = 0; k < n; k++)
+				remit__scan_row(scans[k], &row);
+		for (size_t k = 0; k < n; k++)
+			remit__numpool_reset(runs[k]->cx.pool);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* A pass on `threads` threads (the calling one included), for one run or,
+ * comparing (cmp), for runs[0..nruns) together: the main pass or, with
+ * scans (one per run), the per-patient pre-pass. */
 static int parallel_pass(struct remit__run **runs, size_t nruns, remit__cmp *cmp,
-			 remit__reader *rd, int threads, remit_error *err)
+			 remit__scan **scans, remit__reader *rd, int threads, remit_error *err)
 {
 	struct remit__run *run = runs[0];
-	par pp = {.runs = runs, .nruns = nruns, .cmp = cmp, .rd = rd};
+	par pp = {.runs = runs, .nruns = nruns, .cmp = cmp, .scans = scans, .rd = rd};
 	remit__reader_span(rd, &pp.data_start, &pp.data_line, &pp.size);
 	pp.first_pass = !remit__reader_complete(rd);
 	if (pp.first_pass) {
@@ -1469,7 +1546,7 @@ static int parallel_pass(struct remit__run **runs, size_t nruns, remit__cmp *cmp
 		if (ws[i].started)
 			pthread_join(ws[i].thread, NULL);
 	for (size_t k = 0; k < pp.nparts; k++) { /* parts left by an error */
-		if (pp.parts[k].acc[0])
+		if (pp.parts[k].acc[0] || pp.parts[k].scan[0])
 			part_accs_free(&pp, &pp.parts[k], false);
 		free(pp.parts[k].notes);
 	}
@@ -1477,16 +1554,16 @@ static int parallel_pass(struct remit__run **runs, size_t nruns, remit__cmp *cmp
 	if (rest)
 		rc = remit__cursor_resume(ws[0].cur, pos, line, ordinal, err);
 	if (rest && rc == 0)
-		rc = cmp ? compare_pass(runs, nruns, rd, ws[0].cur, cmp, err)
-			 : main_pass(run, rd, ws[0].cur, run->cx.attr_map, NULL, NULL, err);
+		rc = scans ? scan_pass(runs, scans, nruns, ws[0].cur, err)
+		     : cmp ? compare_pass(runs, nruns, rd, ws[0].cur, cmp, err)
+			   : main_pass(run, rd, ws[0].cur, run->cx.attr_map, NULL, NULL, err);
 	for (int i = 0; i < threads; i++) {
 		remit__cursor_free(ws[i].cur);
 		if (i > 0 && ws[i].pool)
 			remit__numpool_free(ws[i].pool);
 	}
 	free(ws);
-	free(pp.parts[0].acc);
-	free(pp.parts);
+	parts_free(pp.parts);
 	pthread_cond_destroy(&pp.work);
 	pthread_cond_destroy(&pp.done);
 	pthread_mutex_destroy(&pp.mu);
@@ -1625,6 +1702,33 @@ static bool needs_patients(const remit_regime *r)
 	return false;
 }
 
+/* The per-patient pre-pass for runs[0..n) (remit compare has several), on
+ * `threads` threads if the input can be read in parts. */
+static int prepass(struct remit__run **runs, size_t n, remit__reader *rd, int threads,
+		   remit_error *err)
+{
+	bool parallel = threads > 1 && remit__reader_splittable(rd);
+	for (size_t i = 0; i < n; i++)
+		parallel &= remit__scan_parallel_ok(runs[i]->regime);
+	int rc;
+	if (parallel) {
+		remit__scan **scans = remit__xcalloc(n, sizeof *scans);
+		for (size_t i = 0; i < n; i++)
+			scans[i] = remit__scan_new(&runs[i]->cx);
+		rc = parallel_pass(runs, n, NULL, scans, rd, threads, err);
+		for (size_t i = 0; i < n; i++)
+			remit__scan_finish(scans[i], rc == 0);
+		free(scans);
+	} else {
+		remit__ctx **cxs = remit__xcalloc(n, sizeof *cxs);
+		for (size_t i = 0; i < n; i++)
+			cxs[i] = &runs[i]->cx;
+		rc = remit__patients_prepass(cxs, n, rd, err);
+		free(cxs);
+	}
+	return rc;
+}
+
 static int usage(remit_error *err, const char *fmt, const char *arg)
 {
 	memset(err, 0, sizeof *err);
@@ -1650,16 +1754,16 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	run->cx.attr_map = attr_map;
 	if (population && remit__population_wanted(r))
 		rc = remit__population_load(&run->cx, population, opt, &run->counts, err);
+	int threads = threads_of(opt);
 	if (rc == 0 && needs_patients(r))
-		rc = remit__patients_prepass(&run->cx, rd, attr_map, err);
+		rc = prepass(&run, 1, rd, threads, err);
 	run->cx.trace = trace;
 	run->cx.trace_ud = trace_ud;
 	run->cx.detail = trace || (opt && opt->on_line);
 	run->cx.components = run->cx.detail;
 	bool found = false;
-	int threads = threads_of(opt);
 	if (rc == 0 && !only_id && !trace && threads > 1 && parallel_ok(r, rd))
-		rc = parallel_pass(&run, 1, NULL, rd, threads, err);
+		rc = parallel_pass(&run, 1, NULL, NULL, rd, threads, err);
 	else if (rc == 0)
 		rc = main_pass(run, rd, NULL, attr_map, only_id, &found, err);
 	if (rc == 0 && !only_id)
@@ -1747,7 +1851,7 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 		parallel &= parallel_ok(regimes[i], rd);
 	}
 	if (rc == 0 && patients)
-		rc = remit__patients_prepass_many(cxs, n, rd, err);
+		rc = prepass(runs, n, rd, threads_of(opt), err);
 	/* the first run tells rejects and progress (a comparison has no lines
 	   and tells no unpriced rows) */
 	remit_run_options told = {0};
@@ -1758,7 +1862,7 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 		runs[0]->opt = &told;
 	}
 	if (rc == 0 && parallel)
-		rc = parallel_pass(runs, n, cmp, rd, threads_of(opt), err);
+		rc = parallel_pass(runs, n, cmp, NULL, rd, threads_of(opt), err);
 	else if (rc == 0)
 		rc = compare_pass(runs, n, rd, NULL, cmp, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)

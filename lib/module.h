@@ -53,6 +53,13 @@ typedef struct remit__prow {
 	uint8_t tag;
 } remit__prow;
 
+/* How what a part of the pre-pass holds maps to the run's (scan_join). */
+typedef struct remit__scan_shift {
+	uint64_t ordinals;        /* added to the part's row ordinals */
+	const uint32_t *orgs;     /* the part's organisation id → the run's */
+	const uint32_t *patients; /* the part's patient id → the run's */
+} remit__scan_shift;
+
 /* What price() did with a row. */
 typedef enum remit__outcome {
 	REMIT__PRICED,   /* paid by an activity line */
@@ -97,12 +104,26 @@ struct remit__module_type {
 	void (*run_end)(const remit__module *m, void *state);
 
 	/* Optional per-patient pre-pass.  scan() is called for every valid row
-	 * in file order and returns a tag (0 = not of interest); patient() is
-	 * then called once per patient with that patient's tagged rows ordered
-	 * by start date, end date and file order. */
+	 * and returns a tag (0 = not of interest); patient() is then called
+	 * once per patient with that patient's tagged rows ordered by start
+	 * date, end date and file order.  On one thread scan() sees the rows
+	 * in file order; on several, each part's in file order (below). */
 	uint8_t (*scan)(const remit__module *m, remit__ctx *cx, const remit__row *row);
 	void (*patient)(const remit__module *m, remit__ctx *cx, const remit__prow *rows,
 			size_t n);
+
+	/* Optional, for the pre-pass on several threads.  The file is read in
+	 * parts (engine.c), and scan() runs on a part's context, on any
+	 * thread: its organisation and patient tables are the part's own, and
+	 * it must only read the run state, unless the module has these two.
+	 * scan_fork (on the run's thread) makes a part's scan state, which
+	 * scan() then writes; scan_join (on the run's thread, the parts in
+	 * file order, before patient() is called) adds it into the run's
+	 * state, mapping what it holds of the part's to the run's (shift), or
+	 * discards it when state is NULL (a part read again); it frees part. */
+	void *(*scan_fork)(const remit__module *m, remit__ctx *cx, void *state);
+	void (*scan_join)(const remit__module *m, remit__ctx *cx, void *state, void *part,
+			  const remit__scan_shift *shift);
 
 	/* Optional: each valid row of the population file (population schema),
 	 * in file order, before any activity is priced.  Registration periods

@@ -11,6 +11,15 @@ typedef struct prows {
 	size_t n, cap;
 } prows;
 
+struct remit__scan {
+	remit__ctx *cx;      /* the run's context, or a part's (own) */
+	prows *per;          /* by module index */
+	/* a part: */
+	remit__ctx own;      /* the run's context with the tables and states below */
+	remit__strtab orgs, patients;
+	remit__scan *whole;
+};
+
 static void push(prows *p, remit__prow r)
 {
 	if (p->n == p->cap) {
@@ -20,36 +29,58 @@ static void push(prows *p, remit__prow r)
 	p->v[p->n++] = r;
 }
 
-static int cmp_prow(const void *a, const void *b)
+static bool scans(const remit__module *m)
 {
-	const remit__prow *x = a, *y = b;
-	if (x->patient != y->patient)
-		return x->patient < y->patient ? -1 : 1;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->end != y->end)
-		return x->end < y->end ? -1 : 1;
-	return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+	return m->per_patient && m->type->scan;
 }
 
-static void hand_out(remit__ctx *cx, const remit__module *m, prows *p)
+remit__scan *remit__scan_new(remit__ctx *cx)
 {
-	qsort(p->v, p->n, sizeof *p->v, cmp_prow);
-	for (size_t i = 0, j; i < p->n; i = j) {
-		for (j = i + 1; j < p->n && p->v[j].patient == p->v[i].patient; j++)
-			;
-		m->type->patient(m, cx, p->v + i, j - i);
-		remit__numpool_reset(cx->pool);
+	remit__scan *s = remit__xcalloc(1, sizeof *s);
+	s->cx = cx;
+	s->per = remit__xcalloc(cx->regime->nmodules + 1, sizeof *s->per);
+	return s;
+}
+
+remit__scan *remit__scan_fork(remit__scan *whole)
+{
+	remit__ctx *cx = whole->cx;
+	const struct remit_regime *r = cx->regime;
+	remit__scan *s = remit__xcalloc(1, sizeof *s);
+	s->cx = &s->own;
+	s->per = remit__xcalloc(r->nmodules + 1, sizeof *s->per);
+	s->whole = whole;
+	s->own = *cx;
+	s->own.pool = remit__numpool_new(); /* reset after each row */
+	s->own.orgs = &s->orgs;
+	s->own.patients = &s->patients;
+	s->own.state = remit__xcalloc(r->nmodules + 1, sizeof *s->own.state);
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		s->own.state[i] = scans(m) && m->type->scan_fork
+					  ? m->type->scan_fork(m, cx, cx->state[i])
+					  : cx->state[i];
 	}
+	return s;
 }
 
-/* Tag one valid row for every per-patient module of cx's regime. */
-static void scan_row(remit__ctx *cx, prows *per, const remit__row *row)
+bool remit__scan_parallel_ok(const struct remit_regime *r)
 {
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module_type *t = r->modules[i]->type;
+		if (scans(r->modules[i]) && !t->scan_fork != !t->scan_join)
+			return false;
+	}
+	return true;
+}
+
+void remit__scan_row(remit__scan *s, const remit__row *row)
+{
+	remit__ctx *cx = s->cx;
 	const struct remit_regime *r = cx->regime;
 	for (size_t i = 0; i < r->nmodules; i++) {
 		const remit__module *m = r->modules[i];
-		if (!m->per_patient || !m->type->scan)
+		if (!scans(m))
 			continue;
 		uint8_t tag = m->type->scan(m, cx, row);
 		if (!tag)
@@ -65,44 +96,154 @@ static void scan_row(remit__ctx *cx, prows *per, const remit__row *row)
 			.ordinal = (uint32_t)row->ordinal,
 			.tag = tag,
 		};
-		push(&per[i], p);
+		push(&s->per[i], p);
+	}
+	if (s->whole)
+		remit__numpool_reset(cx->pool);
+}
+
+/* The ids in `into` of the strings of `from`, interned in from's order (the
+ * order the part met them, so new ids come out as on one thread). */
+static uint32_t *id_map(remit__strtab *into, const remit__strtab *from)
+{
+	uint32_t *map = remit__xmalloc(((size_t)from->n + 1) * sizeof *map);
+	for (uint32_t k = 0; k < from->n; k++)
+		map[k] = remit__intern(into, from->strs[k], from->lens[k]);
+	return map;
+}
+
+static void scan_free(remit__scan *s)
+{
+	const struct remit_regime *r = s->cx->regime;
+	for (size_t i = 0; i < r->nmodules; i++)
+		free(s->per[i].v);
+	free(s->per);
+	if (s->whole) {
+		free(s->own.state);
+		remit__numpool_free(s->own.pool);
+		remit__strtab_free(&s->orgs);
+		remit__strtab_free(&s->patients);
+	}
+	free(s);
+}
+
+void remit__scan_join(remit__scan *whole, remit__scan *part, uint64_t ordinal_shift)
+{
+	remit__ctx *cx = part->whole->cx;
+	const struct remit_regime *r = cx->regime;
+	uint32_t *orgs = NULL, *patients = NULL;
+	if (whole) {
+		orgs = id_map(cx->orgs, &part->orgs);
+		patients = id_map(cx->patients, &part->patients);
+	}
+	const remit__scan_shift shift = {ordinal_shift, orgs, patients};
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (!scans(m))
+			continue;
+		if (m->type->scan_join)
+			m->type->scan_join(m, cx, whole ? cx->state[i] : NULL, part->own.state[i],
+					   whole ? &shift : NULL);
+		for (size_t j = 0; whole && j < part->per[i].n; j++) {
+			remit__prow p = part->per[i].v[j];
+			p.patient = patients[p.patient];
+			p.provider = orgs[p.provider];
+			p.ordinal = (uint32_t)(p.ordinal + ordinal_shift);
+			push(&whole->per[i], p);
+		}
+	}
+	free(orgs);
+	free(patients);
+	scan_free(part);
+}
+
+static int cmp_prow(const void *a, const void *b)
+{
+	const remit__prow *x = a, *y = b;
+	if (x->patient != y->patient)
+		return x->patient < y->patient ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
+}
+
+/* One patient's rows v[0..n) in (start, end, file order): by insertion
+ * (most patients have a few), or qsort. */
+static void sort_dates(remit__prow *v, size_t n)
+{
+	if (n > 16) {
+		qsort(v, n, sizeof *v, cmp_prow);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		remit__prow x = v[i];
+		size_t j = i;
+		for (; j > 0 && cmp_prow(&v[j - 1], &x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
 	}
 }
 
-int remit__patients_prepass_many(remit__ctx *const *cxs, size_t n, remit__reader *rd,
-				 remit_error *err)
+/* Hand each patient's rows of p (ids below npatients) to m, patients in
+ * id order.  A counting sort by patient puts them together (a general
+ * sort of a million rows took a tenth of a bundle run's instructions). */
+static void hand_out(remit__ctx *cx, const remit__module *m, prows *p, uint32_t npatients)
 {
-	prows **per = remit__xcalloc(n, sizeof *per);
+	uint32_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
+	for (size_t i = 0; i < p->n; i++)
+		at[p->v[i].patient]++;
+	uint32_t sum = 0;
+	for (uint32_t k = 0; k < npatients; k++) {
+		uint32_t c = at[k];
+		at[k] = sum;
+		sum += c;
+	}
+	remit__prow *v = remit__xmalloc((p->n + 1) * sizeof *v);
+	for (size_t i = 0; i < p->n; i++)
+		v[at[p->v[i].patient]++] = p->v[i];
+	free(at);
+	free(p->v);
+	p->v = v;
+	for (size_t i = 0, j; i < p->n; i = j) {
+		for (j = i + 1; j < p->n && v[j].patient == v[i].patient; j++)
+			;
+		sort_dates(v + i, j - i);
+		m->type->patient(m, cx, v + i, j - i);
+		remit__numpool_reset(cx->pool);
+	}
+}
+
+void remit__scan_finish(remit__scan *s, bool ok)
+{
+	const struct remit_regime *r = s->cx->regime;
+	for (size_t i = 0; ok && i < r->nmodules; i++)
+		if (s->per[i].n)
+			hand_out(s->cx, r->modules[i], &s->per[i], s->cx->patients->n);
+	scan_free(s);
+}
+
+int remit__patients_prepass(remit__ctx *const *cxs, size_t n, remit__reader *rd,
+			    remit_error *err)
+{
+	remit__scan **s = remit__xcalloc(n, sizeof *s);
 	for (size_t k = 0; k < n; k++)
-		per[k] = remit__xcalloc(cxs[k]->regime->nmodules + 1, sizeof **per);
+		s[k] = remit__scan_new(cxs[k]);
 	remit__row row;
 	remit__reject rej;
 	int rc;
 	while ((rc = remit__reader_next(rd, cxs[0]->pool, &row, &rej, err)) > 0) {
 		if (rc == REMIT__READ_ROW)
 			for (size_t k = 0; k < n; k++)
-				scan_row(cxs[k], per[k], &row);
+				remit__scan_row(s[k], &row);
 		for (size_t k = 0; k < n; k++)
 			remit__numpool_reset(cxs[k]->pool);
 	}
-	for (size_t k = 0; k < n; k++) {
-		const struct remit_regime *r = cxs[k]->regime;
-		for (size_t i = 0; rc == 0 && i < r->nmodules; i++)
-			if (per[k][i].n)
-				hand_out(cxs[k], r->modules[i], &per[k][i]);
-		for (size_t i = 0; i < r->nmodules; i++)
-			free(per[k][i].v);
-		free(per[k]);
-	}
-	free(per);
+	for (size_t k = 0; k < n; k++)
+		remit__scan_finish(s[k], rc == 0);
+	free(s);
 	if (rc == 0)
 		rc = remit__reader_rewind(rd, err);
 	return rc < 0 ? rc : 0;
-}
-
-int remit__patients_prepass(remit__ctx *cx, remit__reader *rd, const uint32_t *attr_map,
-			    remit_error *err)
-{
-	(void)attr_map; /* cx->attr_map is the one the modules use */
-	return remit__patients_prepass_many(&cx, 1, rd, err);
 }

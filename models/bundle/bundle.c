@@ -560,7 +560,37 @@ static uint8_t bundle_scan(const remit__module *m, remit__ctx *cx, const remit__
 	return TAG_JOINS | TAG_OPENS;
 }
 
-/* scan() sees rows in file order, so openers are sorted by ordinal. */
+/* A part's scan state (the pre-pass on several threads): openers only. */
+static void *bundle_scan_fork(const remit__module *m, remit__ctx *cx, void *state)
+{
+	(void)m;
+	(void)cx;
+	(void)state;
+	return remit__xcalloc(1, sizeof(run_state));
+}
+
+/* The part's openers after the run's: ordinals and payers the run's. */
+static void bundle_scan_join(const remit__module *m, remit__ctx *cx, void *state, void *part,
+			     const remit__scan_shift *shift)
+{
+	run_state *s = state, *k = part;
+	(void)m;
+	(void)cx;
+	for (size_t i = 0; s && i < k->nopeners; i++) {
+		opener o = k->openers[i];
+		o.id = remit__strdup(&s->idmem, o.id);
+		o.ordinal = (uint32_t)(o.ordinal + shift->ordinals);
+		o.payer = shift->orgs[o.payer];
+		GROW(s->openers, s->nopeners, s->capopeners);
+		s->openers[s->nopeners++] = o;
+	}
+	remit__arena_free(&k->idmem);
+	free(k->openers);
+	free(k);
+}
+
+/* scan() sees rows in file order (on several threads, the parts are
+ * joined in file order), so openers are sorted by ordinal. */
 static opener *opener_of(const run_state *s, uint32_t ordinal)
 {
 	size_t lo = 0, hi = s->nopeners;
@@ -1082,6 +1112,8 @@ const remit__module_type remit__bundle_module = {
 	.run_end = bundle_run_end,
 	.scan = bundle_scan,
 	.patient = bundle_patient,
+	.scan_fork = bundle_scan_fork,
+	.scan_join = bundle_scan_join,
 	.observe = bundle_observe,
 	.price = bundle_price,
 	.finish = bundle_finish,
