@@ -514,16 +514,20 @@ static void more_than_1000_duplicates(void)
 }
 
 /* Duplicate ids in every part: past 8 parts the first pass stops guessing
- * and reads the rest on one thread (engine.c, too_many_duplicates). */
+ * and reads the rest on one thread (engine.c, too_many_duplicates): the
+ * pricing pass, or the per-patient pre-pass (readmit.yaml). */
 Test(threads, duplicates_everywhere)
 {
 	gen_activity("dups.csv", ROWS, 1200, true);
-	for (int t = 1; t <= 8; t *= 2) {
-		price("plain.yaml", "dups.csv", NULL, t, true);
-		if (t > 1)
-			same_as_one(t);
+	for (int k = 0; k < 2; k++) {
+		const char *regime = k ? "readmit.yaml" : "plain.yaml";
+		for (int t = 1; t <= 8; t *= 2) {
+			price(regime, "dups.csv", NULL, t, true);
+			if (t > 1)
+				same_as_one(t);
+		}
+		more_than_1000_duplicates();
 	}
-	more_than_1000_duplicates();
 }
 
 /* Ids in no order: the first pass leaves ascending mode in the first
@@ -594,10 +598,11 @@ Test(threads, gzip_and_odd_files)
 }
 
 /* A record with too many fields stops the run: the same error, at the same
- * line, whatever the threads (a later part than the first). */
+ * line, whatever the threads (a later part than the first), in the pricing
+ * pass or in the per-patient pre-pass (readmit.yaml). */
 Test(threads, a_fatal_error_mid_file_fails_the_same_way)
 {
-	char path[256], args[1024], *out1 = NULL, *err1 = NULL, *out8 = NULL, *err8 = NULL;
+	char path[256];
 	snprintf(path, sizeof path, "%s/activity.csv", dir);
 	FILE *f = fopen(path, "ab");
 	cr_assert_not_null(f);
@@ -606,20 +611,25 @@ Test(threads, a_fatal_error_mid_file_fails_the_same_way)
 		fputs(",x", f);
 	fputs("\nZ2,P1,R01,C01,EL,HN12A,2024-05-01,2024-05-01,0,45,F,,,,\n", f);
 	fclose(f);
-	snprintf(args, sizeof args, "price %s/plain.yaml --activity %s --threads 1 --quiet", dir,
-		 path);
-	int rc1 = remit_test_run(args, &out1, &err1);
-	snprintf(args, sizeof args, "price %s/plain.yaml --activity %s --threads 8 --quiet", dir,
-		 path);
-	int rc8 = remit_test_run(args, &out8, &err8);
-	cr_assert_eq(rc1, 4, "exit %d: %s", rc1, err1);
-	cr_assert_eq(rc8, rc1);
-	cr_assert_str_eq(err8, err1);
-	cr_assert(strstr(err1, "too many fields") != NULL, "%s", err1);
-	free(out1);
-	free(err1);
-	free(out8);
-	free(err8);
+	for (int k = 0; k < 2; k++) {
+		const char *regime = k ? "readmit.yaml" : "plain.yaml";
+		char args[1024], *out1 = NULL, *err1 = NULL, *out8 = NULL, *err8 = NULL;
+		snprintf(args, sizeof args, "price %s/%s --activity %s --threads 1 --quiet", dir,
+			 regime, path);
+		int rc1 = remit_test_run(args, &out1, &err1);
+		snprintf(args, sizeof args, "price %s/%s --activity %s --threads 8 --quiet", dir,
+			 regime, path);
+		int rc8 = remit_test_run(args, &out8, &err8);
+		cr_assert_eq(rc1, 4, "%s: exit %d: %s", regime, rc1, err1);
+		cr_assert_eq(rc8, rc1, "%s", regime);
+		cr_assert_str_eq(err8, err1, "%s", regime);
+		cr_assert(strstr(err1, "too many fields") != NULL, "%s", err1);
+		cr_assert_str_eq(out8, "", "%s", regime);
+		free(out1);
+		free(err1);
+		free(out8);
+		free(err8);
+	}
 }
 
 /* ---- memory buffers through the API ------------------------------------------- */
