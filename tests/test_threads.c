@@ -20,7 +20,8 @@
  * a pre-pass and with duplicates everywhere.  Also: a file with
  * duplicates in every part (the first pass stops guessing), memory
  * buffers through the API, a gzip file (read on one thread), a file
- * without a final newline, and a tiny file.
+ * without a final newline, a tiny file, and a pre-pass on parts whose
+ * guessed starts are right.
  */
 #include "support.h"
 
@@ -565,6 +566,24 @@ Test(threads, ids_in_no_order_in_memory_and_on_disk)
 		free(mem[k]);
 	}
 	more_than_1000_duplicates();
+}
+
+/* No note straddles a megabyte boundary, so the parts' guessed starts are
+ * right: the per-patient pre-pass joins parts whose rows it numbered from
+ * 0, shifting their ordinals and mapping their patients and organisations
+ * to the run's (patients.c). */
+Test(threads, prepass_on_guessed_parts)
+{
+	straddle = false;
+	gen_activity("even.csv", ROWS, 1, true);
+	straddle = true;
+	static const char *const regimes[] = {"readmit.yaml", "retro.yaml"};
+	for (int k = 0; k < 2; k++)
+		for (int t = 1; t <= 8; t *= 2) {
+			price(regimes[k], "even.csv", NULL, t, true);
+			if (t > 1)
+				same_as_one(t);
+		}
 }
 
 Test(threads, gzip_and_odd_files)
