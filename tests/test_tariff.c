@@ -308,6 +308,43 @@ Test(tariff, readmission_boundary_is_inclusive)
 	cr_assert_str_eq(amount_of(&g, "n2"), "0.00");
 }
 
+/* A patient with more rows than an insertion sort takes (patients.c sorts
+ * each patient's rows by date), in the file latest first: every emergency
+ * admission 10 days after an elective discharge is a readmission. */
+Test(tariff, readmissions_of_a_patient_with_many_rows_in_no_order)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, regime_readmit, "50%");
+	got g;
+	price(yaml,
+	      "n9,P1,RA,C1,NE,A1,2025-05-07,2025-05-08,,,,,,,\n"
+	      "e9,P1,RA,C1,EL,A1,2025-04-25,2025-04-27,,,,,,,\n"
+	      "n8,P1,RA,C1,NE,A1,2025-03-08,2025-03-09,,,,,,,\n"
+	      "e8,P1,RA,C1,EL,A1,2025-02-24,2025-02-26,,,,,,,\n"
+	      "n7,P1,RA,C1,NE,A1,2025-01-07,2025-01-08,,,,,,,\n"
+	      "e7,P1,RA,C1,EL,A1,2024-12-26,2024-12-28,,,,,,,\n"
+	      "n6,P1,RA,C1,NE,A1,2024-11-08,2024-11-09,,,,,,,\n"
+	      "e6,P1,RA,C1,EL,A1,2024-10-27,2024-10-29,,,,,,,\n"
+	      "n5,P1,RA,C1,NE,A1,2024-09-09,2024-09-10,,,,,,,\n"
+	      "e5,P1,RA,C1,EL,A1,2024-08-28,2024-08-30,,,,,,,\n"
+	      "n4,P1,RA,C1,NE,A1,2024-07-11,2024-07-12,,,,,,,\n"
+	      "e4,P1,RA,C1,EL,A1,2024-06-29,2024-07-01,,,,,,,\n"
+	      "n3,P1,RA,C1,NE,A1,2024-05-12,2024-05-13,,,,,,,\n"
+	      "e3,P1,RA,C1,EL,A1,2024-04-30,2024-05-02,,,,,,,\n"
+	      "n2,P1,RA,C1,NE,A1,2024-03-13,2024-03-14,,,,,,,\n"
+	      "e2,P1,RA,C1,EL,A1,2024-03-01,2024-03-03,,,,,,,\n"
+	      "n1,P1,RA,C1,NE,A1,2024-01-13,2024-01-14,,,,,,,\n"
+	      "e1,P1,RA,C1,EL,A1,2024-01-01,2024-01-03,,,,,,,\n",
+	      &g);
+	for (int k = 1; k <= 9; k++) {
+		char id[4];
+		snprintf(id, sizeof id, "n%d", k);
+		cr_assert_str_eq(amount_of(&g, id), "1000.00", "%s", id); /* 2000 × 50% */
+		id[0] = 'e';
+		cr_assert_str_eq(amount_of(&g, id), "1000.00", "%s", id);
+	}
+}
+
 static const char regime_marginal[] =
 	"remit: 1\n"
 	"regime: M\n"
