@@ -311,10 +311,13 @@ static void settle(struct remit__run *run)
  * thread gives: the same sums (exact, so their order does not matter), the
  * same lines in the same order, from the same rows.
  *
+ * The per-patient pre-pass is read the same way: each part scans its rows
+ * into a scan of its own (patients.c), joined in file order.
+ *
  * Two kinds of pass:
- *  - After the per-patient pre-pass the reader knows where records start
- *    (its marks), their lines and ordinals, and which rows are duplicates:
- *    parts are exact.
+ *  - After a first pass (the per-patient pre-pass) the reader knows where
+ *    records start (its marks), their lines and ordinals, and which rows
+ *    are duplicates: parts are exact.
  *  - Otherwise this pass is the first one.  A part but the first starts
  *    after the first LF at or after its nominal offset: a guess, wrong only
  *    if that LF is inside a quoted field.  Its lines are counted from 1
@@ -326,7 +329,8 @@ static void settle(struct remit__run *run)
  *    file order; a part whose guess was wrong, that failed, or that has
  *    duplicates is priced again on the calling thread, exactly.  Ordinals
  *    seen by modules in a guessed part are local to it: only per-patient
- *    results are looked up by ordinal, and they imply a pre-pass.
+ *    results are looked up by ordinal, and they imply a pre-pass (whose
+ *    joins shift a guessed part's ordinals).
  */
 
 enum { EV_LINE = 1, EV_REJECT, EV_UNPRICED };
