@@ -85,11 +85,13 @@ typedef struct use {
 } use;
 
 /* A scope that is one "field in [a, b, ...]" (or not in) of a few short
- * exact strings, as most are (`pod in [EL, NE]`): tested by key, with no
- * walk of the nodes. */
+ * exact strings, as most are (`pod in [EL, NE]`), or an `and` of a few
+ * (`provider == RYY and pod == COM`): tested by key, with no walk of the
+ * nodes. */
 #define ONE_MAX 4
+#define ONES_MAX 4
 struct one {
-	uint32_t n; /* literals; 0: the scope is not of this form */
+	uint32_t n; /* literals */
 	uint32_t field;
 	bool neg;
 	uint32_t len[ONE_MAX];
@@ -97,7 +99,8 @@ struct one {
 };
 
 struct remit__pred {
-	struct one one;
+	uint32_t nones; /* 0: the scope is not of that form */
+	struct one ones[ONES_MAX];
 	const node *nodes;
 	const uint32_t *kids;
 	const slit *slits;
@@ -330,8 +333,12 @@ static inline bool one_in(const struct one *o, const remit__row *row)
 
 bool remit__pred_eval(const remit__pred *p, const remit__row *row, const uint32_t *attr_map)
 {
-	if (p->one.n)
-		return one_in(&p->one, row);
+	if (p->nones) {
+		for (uint32_t i = 0; i < p->nones; i++)
+			if (!one_in(&p->ones[i], row))
+				return false;
+		return true;
+	}
 	return eval(p, p->root, row, attr_map);
 }
 
@@ -1086,24 +1093,40 @@ static int parse_top(ctx *c)
 
 #define ALIGN(x) (((x) + 15) & ~(size_t)15)
 
-/* Is p one exact-strings leaf (struct one)?  Then fill p->one. */
-static void find_one(remit__pred *p)
+/* Is node nd one exact-strings leaf?  Then fill *o. */
+static bool find_one(const remit__pred *p, const node *nd, struct one *o)
 {
-	const node *nd = &p->nodes[p->root];
-	p->one.n = 0;
 	if (nd->kind != N_LEAF || nd->attr || nd->vt != VT_STR || nd->op != OP_IN ||
 	    nd->count != nd->nexact || nd->count > ONE_MAX)
-		return;
+		return false;
 	for (uint32_t i = 0; i < nd->count; i++) {
 		slit l = p->slits[nd->first + i];
 		if (l.len > REMIT__SKEY_MAX)
-			return;
-		p->one.len[i] = l.len;
-		p->one.k[i] = remit__skey_of(p->strs + l.off, l.len);
+			return false;
+		o->len[i] = l.len;
+		o->k[i] = remit__skey_of(p->strs + l.off, l.len);
 	}
-	p->one.field = nd->field;
-	p->one.neg = nd->neg;
-	p->one.n = nd->count;
+	o->field = nd->field;
+	o->neg = nd->neg;
+	o->n = nd->count;
+	return true;
+}
+
+/* Is p one exact-strings leaf, or an `and` of a few?  Then fill p->ones. */
+static void find_ones(remit__pred *p)
+{
+	const node *nd = &p->nodes[p->root];
+	p->nones = 0;
+	if (find_one(p, nd, &p->ones[0])) {
+		p->nones = 1;
+		return;
+	}
+	if (nd->kind != N_AND || nd->count > ONES_MAX)
+		return;
+	for (uint32_t i = 0; i < nd->count; i++)
+		if (!find_one(p, &p->nodes[p->kids[nd->first + i]], &p->ones[i]))
+			return;
+	p->nones = nd->count;
 }
 
 static remit__pred *pack(ctx *c, uint32_t root)
@@ -1141,7 +1164,7 @@ static remit__pred *pack(ctx *c, uint32_t root)
 	p->root = root;
 	p->nuses = c->uses.n;
 	p->pool = c->pool;
-	find_one(p);
+	find_ones(p);
 	return p;
 }
 
