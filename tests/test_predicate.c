@@ -348,6 +348,34 @@ Test(predicate, in_by_key)
 	cr_expect(code_is("code not in [A, HN1]", ""));
 }
 
+/* An `and` of a few such tests is keyed the same way: each conjunct
+ * counts, the first, a middle and the last; negated ones; more conjuncts
+ * than the keyed form takes; an `or` inside; an absent field.  (The row:
+ * provider RXX01, commissioner C1, pod EL, code HN12A, sex F, id A1.) */
+Test(predicate, and_of_keyed_tests)
+{
+	T("provider == RXX01 and pod in [EL, NE]");
+	F("provider == RXX02 and pod in [EL, NE]");
+	F("provider == RXX01 and pod in [DC, NE]");
+	T("provider == RXX01 and pod == EL and commissioner == C1");
+	F("provider == RXX01 and pod == OPFA and commissioner == C1");
+	F("provider == RXX01 and pod == EL and commissioner == C2");
+	T("provider == RXX01 and pod != NE");
+	F("provider == RXX01 and pod not in [EL, NE]");
+	F("provider == RXX01 and sex == U");
+	T("provider == RXX01 and patient != P2");
+	T("pod == EL and code == HN12A and sex == F and commissioner == C1");
+	F("pod == EL and code == HN12A and sex == F and commissioner == C2");
+	T("pod == EL and code == HN12A and sex == F and commissioner == C1 and id == A1");
+	F("pod == EL and code == HN12A and sex == F and commissioner == C1 and id == A2");
+	F("pod == EL and (code == HN12B or code == HN12C)");
+	absent(&A[REMIT__A_COMMISSIONER]); /* fails == and in, passes != and not in */
+	F("provider == RXX01 and commissioner == C1");
+	F("provider == RXX01 and commissioner in [C1, C2]");
+	T("provider == RXX01 and commissioner != C1");
+	T("provider == RXX01 and commissioner not in [C1, C2]");
+}
+
 Test(predicate, long_sorted_list)
 {
 	/* 2,000 codes given in reverse order, plus two wildcards. */
