@@ -344,6 +344,9 @@ Test(predicate, in_by_key)
 	cr_expect(code_is("code not in [ABC]", "ABCDEFGHIJKLMNOPQ"));
 	cr_expect(code_is("code in [A, B, C, D, HN1]", "HN1"));
 	cr_expect(!code_is("code in [A, B, C, D, HN1]", "HN"));
+	cr_expect(code_is("code in [A, B, C, D, E, F, G, HN1]", "HN1"));
+	cr_expect(code_is("code in [A, B, C, D, E, F, G, H, HN1]", "HN1"));
+	cr_expect(!code_is("code in [A, B, C, D, E, F, G, H, HN1]", "HN"));
 	cr_expect(!code_is("code in [A, HN1]", ""));
 	cr_expect(code_is("code not in [A, HN1]", ""));
 }
@@ -367,6 +370,8 @@ Test(predicate, and_of_keyed_tests)
 	T("pod == EL and code == HN12A and sex == F and commissioner == C1");
 	F("pod == EL and code == HN12A and sex == F and commissioner == C2");
 	T("pod == EL and code == HN12A and sex == F and commissioner == C1 and id == A1");
+	T("pod in [A, B, C, D, E, F, G, EL] and code in [A, B, C, D, E, F, G, H, HN12A]");
+	F("pod in [A, B, C, D, E, F, G, H] and code == HN12A");
 	F("pod == EL and code == HN12A and sex == F and commissioner == C1 and id == A2");
 	F("pod == EL and (code == HN12B or code == HN12C)");
 	absent(&A[REMIT__A_COMMISSIONER]); /* fails == and in, passes != and not in */
