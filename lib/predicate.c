@@ -88,7 +88,7 @@ typedef struct use {
  * exact strings, as most are (`pod in [EL, NE]`), or an `and` of a few
  * (`provider == RYY and pod == COM`): tested by key, with no walk of the
  * nodes. */
-#define ONE_MAX 4
+#define ONE_MAX 8
 #define ONES_MAX 4
 struct one {
 	uint32_t n; /* literals */
@@ -331,14 +331,22 @@ static inline bool one_in(const struct one *o, const remit__row *row)
 	return o->neg;
 }
 
+/* An `and` of keyed tests (kept out of remit__pred_eval: a lone test, the
+ * common scope, then costs what it did before there were several). */
+static __attribute__((noinline)) bool all_in(const remit__pred *p, const remit__row *row)
+{
+	for (uint32_t i = 0; i < p->nones; i++)
+		if (!one_in(&p->ones[i], row))
+			return false;
+	return true;
+}
+
 bool remit__pred_eval(const remit__pred *p, const remit__row *row, const uint32_t *attr_map)
 {
-	if (p->nones) {
-		for (uint32_t i = 0; i < p->nones; i++)
-			if (!one_in(&p->ones[i], row))
-				return false;
-		return true;
-	}
+	if (p->nones == 1)
+		return one_in(&p->ones[0], row);
+	if (p->nones)
+		return all_in(p, row);
 	return eval(p, p->root, row, attr_map);
 }
 
