@@ -187,8 +187,9 @@ static void sort_dates(remit__prow *v, size_t n)
 }
 
 /* Hand each patient's rows of p (ids below npatients) to m, patients in
- * id order.  A counting sort by patient puts them together (a general
- * sort of a million rows took a tenth of a bundle run's instructions). */
+ * id order.  A counting sort by patient puts them together, in file order
+ * (linear, where a general sort of all the rows is not), then each
+ * patient's few rows are sorted by date. */
 static void hand_out(remit__ctx *cx, const remit__module *m, prows *p, uint32_t npatients)
 {
 	uint32_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
