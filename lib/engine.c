@@ -1428,15 +1428,17 @@ static void parts_free(part *v)
 	free(v);
 }
 
-/* The rest of the per-patient pre-pass on this thread, from where cursor
- * cur was resumed. */
-static int scan_pass(struct remit__run **runs, remit__scan **scans, size_t n, remit__cursor *cur,
-		     remit_error *err)
+/* The per-patient pre-pass of runs[0..n) into scans[0..n), on this thread:
+ * from the start (cur NULL), or from where cursor cur was resumed. */
+static int scan_pass(struct remit__run **runs, remit__scan **scans, size_t n, remit__reader *rd,
+		     remit__cursor *cur, remit_error *err)
 {
+	remit__numpool *pool = runs[0]->cx.pool;
 	remit__row row;
 	remit__reject rej;
 	int rc;
-	while ((rc = remit__cursor_next(cur, runs[0]->cx.pool, &row, &rej, NULL, err)) > 0) {
+	while ((rc = cur ? remit__cursor_next(cur, pool, &row, &rej, NULL, err)
+			 : remit__reader_next(rd, pool, &row, &rej, err)) > 0) {
 		if (rc == REMIT__READ_ROW)
 			for (size_t k = 0; k < n; k++)
 				remit__scan_row(scans[k], &row);
@@ -1558,7 +1560,7 @@ static int parallel_pass(struct remit__run **runs, size_t nruns, remit__cmp *cmp
 	if (rest)
 		rc = remit__cursor_resume(ws[0].cur, pos, line, ordinal, err);
 	if (rest && rc == 0)
-		rc = scans ? scan_pass(runs, scans, nruns, ws[0].cur, err)
+		rc = scans ? scan_pass(runs, scans, nruns, rd, ws[0].cur, err)
 		     : cmp ? compare_pass(runs, nruns, rd, ws[0].cur, cmp, err)
 			   : main_pass(run, rd, ws[0].cur, run->cx.attr_map, NULL, NULL, err);
 	for (int i = 0; i < threads; i++) {
@@ -1706,30 +1708,25 @@ static bool needs_patients(const remit_regime *r)
 	return false;
 }
 
-/* The per-patient pre-pass for runs[0..n) (remit compare has several), on
- * `threads` threads if the input can be read in parts. */
+/* The per-patient pre-pass for runs[0..n) (remit compare has several): on
+ * `threads` threads if the input can be read in parts, else on this one
+ * (then rd is rewound for the pricing pass). */
 static int prepass(struct remit__run **runs, size_t n, remit__reader *rd, int threads,
 		   remit_error *err)
 {
 	bool parallel = threads > 1 && remit__reader_splittable(rd);
 	for (size_t i = 0; i < n; i++)
 		parallel &= remit__scan_parallel_ok(runs[i]->regime);
-	int rc;
-	if (parallel) {
-		remit__scan **scans = remit__xcalloc(n, sizeof *scans);
-		for (size_t i = 0; i < n; i++)
-			scans[i] = remit__scan_new(&runs[i]->cx);
-		rc = parallel_pass(runs, n, NULL, scans, rd, threads, err);
-		for (size_t i = 0; i < n; i++)
-			remit__scan_finish(scans[i], rc == 0);
-		free(scans);
-	} else {
-		remit__ctx **cxs = remit__xcalloc(n, sizeof *cxs);
-		for (size_t i = 0; i < n; i++)
-			cxs[i] = &runs[i]->cx;
-		rc = remit__patients_prepass(cxs, n, rd, err);
-		free(cxs);
-	}
+	remit__scan **scans = remit__xcalloc(n, sizeof *scans);
+	for (size_t i = 0; i < n; i++)
+		scans[i] = remit__scan_new(&runs[i]->cx);
+	int rc = parallel ? parallel_pass(runs, n, NULL, scans, rd, threads, err)
+			  : scan_pass(runs, scans, n, rd, NULL, err);
+	for (size_t i = 0; i < n; i++)
+		remit__scan_finish(scans[i], rc == 0);
+	free(scans);
+	if (rc == 0 && !parallel)
+		rc = remit__reader_rewind(rd, err);
 	return rc;
 }
 

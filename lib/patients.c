@@ -224,27 +224,3 @@ void remit__scan_finish(remit__scan *s, bool ok)
 			hand_out(s->cx, r->modules[i], &s->per[i], s->cx->patients->n);
 	scan_free(s);
 }
-
-int remit__patients_prepass(remit__ctx *const *cxs, size_t n, remit__reader *rd,
-			    remit_error *err)
-{
-	remit__scan **s = remit__xcalloc(n, sizeof *s);
-	for (size_t k = 0; k < n; k++)
-		s[k] = remit__scan_new(cxs[k]);
-	remit__row row;
-	remit__reject rej;
-	int rc;
-	while ((rc = remit__reader_next(rd, cxs[0]->pool, &row, &rej, err)) > 0) {
-		if (rc == REMIT__READ_ROW)
-			for (size_t k = 0; k < n; k++)
-				remit__scan_row(s[k], &row);
-		for (size_t k = 0; k < n; k++)
-			remit__numpool_reset(cxs[k]->pool);
-	}
-	for (size_t k = 0; k < n; k++)
-		remit__scan_finish(s[k], rc == 0);
-	free(s);
-	if (rc == 0)
-		rc = remit__reader_rewind(rd, err);
-	return rc < 0 ? rc : 0;
-}

@@ -17,7 +17,7 @@
  * joining the parts in file order interns the part's names into the run's
  * tables in the order the part met them, so every id is the one a single
  * thread gives, and shifts the part's ordinals.  Then the patients are
- * handed out on the run's thread, as before.
+ * handed out on the run's thread.
  *
  * Memory: 24 bytes per tagged row and module, plus the interned patient ids
  * (their bytes + about 12 bytes each), for the duration of the pre-pass.
@@ -53,12 +53,5 @@ void remit__scan_finish(remit__scan *s, bool ok);
 /* Whether the regime's per-patient modules can be scanned in parts (each
  * module whose scan writes its state has scan_fork and scan_join). */
 bool remit__scan_parallel_ok(const struct remit_regime *r);
-
-/* The pre-pass on this thread, for n runs over one read of rd (remit
- * compare gives several): read every row, collect and group the tagged
- * rows, call each module's patient method, then rewind rd for the pricing
- * pass. */
-int remit__patients_prepass(remit__ctx *const *cxs, size_t n, remit__reader *rd,
-			    remit_error *err);
 
 #endif
