@@ -1114,7 +1114,7 @@ static void part_accs_free(par *pp, part *p, bool join)
 {
 	for (size_t i = 0; i < pp->nruns; i++) {
 		if (p->scan[i]) /* (joined already, if join) */
-			remit__scan_join(NULL, p->scan[i], 0);
+			remit__scan_discard(p->scan[i]);
 		p->scan[i] = NULL;
 		if (p->acc[i])
 			part_run_free(p->acc[i], join ? pp->runs[i] : NULL);
@@ -1350,7 +1350,7 @@ static int join_part(par *pp, size_t k, worker *self, uint64_t *pos, uint64_t *l
 	const remit_run_options *o = pp->scans ? NULL : run->opt;
 	if (pp->scans) { /* a guessed part's ordinals count from 0 */
 		for (size_t i = 0; i < pp->nruns; i++) {
-			remit__scan_join(pp->scans[i], p->scan[i], p->exact ? 0 : *ordinal);
+			remit__scan_join(p->scan[i], p->exact ? 0 : *ordinal);
 			p->scan[i] = NULL;
 		}
 	} else {

@@ -127,12 +127,14 @@ static void scan_free(remit__scan *s)
 	free(s);
 }
 
-void remit__scan_join(remit__scan *whole, remit__scan *part, uint64_t ordinal_shift)
+/* Join part into its whole (keep), or discard it; then free it. */
+static void join(remit__scan *part, bool keep, uint64_t ordinal_shift)
 {
-	remit__ctx *cx = part->whole->cx;
+	remit__scan *whole = part->whole;
+	remit__ctx *cx = whole->cx;
 	const struct remit_regime *r = cx->regime;
 	uint32_t *orgs = NULL, *patients = NULL;
-	if (whole) {
+	if (keep) {
 		orgs = id_map(cx->orgs, &part->orgs);
 		patients = id_map(cx->patients, &part->patients);
 	}
@@ -142,9 +144,9 @@ void remit__scan_join(remit__scan *whole, remit__scan *part, uint64_t ordinal_sh
 		if (!scans(m))
 			continue;
 		if (m->type->scan_join)
-			m->type->scan_join(m, cx, whole ? cx->state[i] : NULL, part->own.state[i],
-					   whole ? &shift : NULL);
-		for (size_t j = 0; whole && j < part->per[i].n; j++) {
+			m->type->scan_join(m, cx, keep ? cx->state[i] : NULL, part->own.state[i],
+					   keep ? &shift : NULL);
+		for (size_t j = 0; keep && j < part->per[i].n; j++) {
 			remit__prow p = part->per[i].v[j];
 			p.patient = patients[p.patient];
 			p.provider = orgs[p.provider];
@@ -155,6 +157,16 @@ void remit__scan_join(remit__scan *whole, remit__scan *part, uint64_t ordinal_sh
 	free(orgs);
 	free(patients);
 	scan_free(part);
+}
+
+void remit__scan_join(remit__scan *part, uint64_t ordinal_shift)
+{
+	join(part, true, ordinal_shift);
+}
+
+void remit__scan_discard(remit__scan *part)
+{
+	join(part, false, 0);
 }
 
 static int cmp_prow(const void *a, const void *b)

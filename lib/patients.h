@@ -43,9 +43,11 @@ remit__scan *remit__scan_fork(remit__scan *whole);
 void remit__scan_row(remit__scan *s, const remit__row *row);
 /* Add a scanned part into its whole (the parts in file order), its rows'
  * ordinals shifted by ordinal_shift (a part whose start was guessed numbers
- * its rows from 0), and free it.  whole NULL: discard it (a part scanned
- * again). */
-void remit__scan_join(remit__scan *whole, remit__scan *part, uint64_t ordinal_shift);
+ * its rows from 0), and free it. */
+void remit__scan_join(remit__scan *part, uint64_t ordinal_shift);
+/* Free a part without adding it (a part scanned again, or left by an
+ * error). */
+void remit__scan_discard(remit__scan *part);
 /* Group each module's rows by patient and hand them out (if ok), then free
  * the scan. */
 void remit__scan_finish(remit__scan *s, bool ok);
