@@ -321,24 +321,12 @@ typedef struct price_ctx {
 	uint64_t done, total, rows; /* last progress report */
 } price_ctx;
 
-static void on_line(void *ud, const remit_line *l)
+/* Lines come as CSV records formatted by the library on its pricing
+ * threads, many a call. */
+static void on_lines(void *ud, const char *p, size_t n)
 {
 	price_ctx *c = ud;
-	FILE *f = c->lines.f;
-	record *r = &c->lines.rec;
-	flockfile(f); /* (lines come one at a time; this keeps r safe if not) */
-	r->n = 0;
-	record_field(r, l->regime, false);
-	record_field(r, l->module, false);
-	record_field(r, l->kind, false);
-	record_field(r, l->payer, false);
-	record_field(r, l->payee, false);
-	record_field(r, l->patient, false);
-	record_field(r, l->activity, false);
-	record_field(r, l->amount, false);
-	record_field(r, l->basis, true);
-	fwrite_unlocked(r->p, 1, r->n, f);
-	funlockfile(f);
+	fwrite(p, 1, n, c->lines.f);
 }
 
 static void on_reject(void *ud, const remit_row_note *n)
@@ -628,7 +616,7 @@ static int cmd_price(int argc, char **argv)
 		return EXIT_DATA;
 	}
 	if (pc.lines.f)
-		fputs("regime,module,component,payer,payee,patient,activity,amount,basis\n", pc.lines.f);
+		fputs(REMIT_LINES_CSV_HEADER, pc.lines.f);
 	if (pc.unpriced.f)
 		fputs("file,line,activity,reason\n", pc.unpriced.f);
 	if (pc.rejects.f)
@@ -637,7 +625,7 @@ static int cmd_price(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &pc.prog.t0);
 	remit_run_options opt = {
 		.threads = a.threads,
-		.on_line = pc.lines.f ? on_line : NULL,
+		.on_lines_csv = pc.lines.f ? on_lines : NULL,
 		.on_reject = pc.rejects.f ? on_reject : NULL,
 		.on_unpriced = pc.unpriced.f ? on_unpriced : NULL,
 		.on_progress = pc.prog.on ? on_progress : NULL,

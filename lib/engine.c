@@ -100,6 +100,7 @@ struct remit__run {
 	uint32_t *module_tally; /* by module index: its id in by_module, UINT32_MAX if none yet */
 	bool is_part;         /* one part of a run on several threads */
 	evbuf *ev;            /* a part's events, delivered when it is joined */
+	evbuf *csv;           /* on one thread: lines as CSV not yet delivered */
 	bool too_big;         /* a line too large to print exactly: the run fails */
 	remit_error big_err;
 };
@@ -333,7 +334,7 @@ static void settle(struct remit__run *run)
  *    joins shift a guessed part's ordinals).
  */
 
-enum { EV_LINE = 1, EV_REJECT, EV_UNPRICED };
+enum { EV_LINE = 1, EV_REJECT, EV_UNPRICED, EV_CSV };
 
 /* Events of a part, serialized: a type byte, then for lines the module's
  * name and the kind (pointers: the regime's strings and literals outlive
@@ -342,10 +343,13 @@ enum { EV_LINE = 1, EV_REJECT, EV_UNPRICED };
  * a line, a column and 3 strings (id, reason, raw).  A string is its
  * length (4 bytes), its bytes and a NUL.  (Most components of a line are
  * zero: a line's event is about 120 bytes rather than 210, which the
- * calling thread reads back when it joins the part.) */
+ * calling thread reads back when it joins the part.)  Lines as CSV are
+ * the records' bytes, ready to deliver: consecutive records share one
+ * EV_CSV event, its length (8 bytes) then its bytes. */
 typedef struct evbuf {
 	char *p;
 	size_t n, cap;
+	size_t csv_at; /* where the length of the EV_CSV event at the end is; 0: none */
 } evbuf;
 
 /* Room for n more bytes at the end of e. */
@@ -433,6 +437,7 @@ static void ev_line(evbuf *e, const remit_line *l, const line_lens *k)
 	for (uint32_t m = k->comps; m; m &= m - 1)
 		need += k->comp[__builtin_ctz(m)];
 	char *o = ev_room(e, need);
+	e->csv_at = 0;
 	*o++ = EV_LINE;
 	memcpy(o, &l->module, sizeof l->module);
 	memcpy(o + sizeof l->module, &l->kind, sizeof l->kind);
@@ -457,6 +462,7 @@ static void ev_note(evbuf *e, int type, uint64_t line, uint32_t column, remit__s
 {
 	char t = (char)type;
 	uint64_t col = column;
+	e->csv_at = 0;
 	ev_put(e, &t, 1);
 	ev_put(e, &line, 8);
 	ev_put(e, &col, 8);
@@ -493,6 +499,12 @@ static void ev_flush(const evbuf *e, const remit_run_options *o, const char *reg
 			o->on_line(o->ud, &l);
 			continue;
 		}
+		if (t == EV_CSV) {
+			uint64_t n = ev_get_u64(&p);
+			o->on_lines_csv(o->ud, p, (size_t)n);
+			p += n;
+			continue;
+		}
 		remit_row_note n = {0};
 		n.file = file;
 		n.line = (unsigned long)((int64_t)ev_get_u64(&p) + shift);
@@ -517,7 +529,108 @@ static size_t strz(char *buf, size_t cap, remit__str s)
 	return n;
 }
 
-static void send_line(struct remit__run *run, const remit__pline *l)
+/* ---- lines as CSV (on_lines_csv) ------------------------------------- */
+
+/* The bytes that make an RFC 4180 field need quotes. */
+static const unsigned char csv_special[256] = {[','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1};
+
+/* n bytes of s as a field at o, then sep: quoted, quotes doubled, when it
+ * holds a comma, a quote or a line end (as the CLI writes every CSV
+ * field).  Past what it wrote; o has room for 2n + 3 bytes. */
+static char *csv_field(char *o, const char *s, size_t n, char sep)
+{
+	unsigned char special = 0;
+	for (size_t i = 0; i < n; i++) { /* copied as it is checked: most need nothing */
+		o[i] = s[i];
+		special |= csv_special[(unsigned char)s[i]];
+	}
+	if (special) {
+		*o++ = '"';
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '"')
+				*o++ = '"';
+			*o++ = s[i];
+		}
+		*o++ = '"';
+	} else {
+		o += n;
+	}
+	*o++ = sep;
+	return o;
+}
+
+/* Room for n more bytes of CSV at the end of e; in a part's events, inside
+ * the EV_CSV event at the end (opened if the last event is another). */
+static char *csv_room(evbuf *e, size_t n, bool event)
+{
+	if (event && !e->csv_at) {
+		char *o = ev_room(e, 1 + 8);
+		*o = EV_CSV;
+		memset(o + 1, 0, 8);
+		e->csv_at = e->n + 1;
+		e->n += 1 + 8;
+	}
+	return ev_room(e, n);
+}
+
+/* The bytes written at the end of e, up to o, are a record. */
+static void csv_done(evbuf *e, const char *o, bool event)
+{
+	size_t len = (size_t)(o - (e->p + e->n));
+	e->n += len;
+	if (event) {
+		uint64_t v;
+		memcpy(&v, e->p + e->csv_at, 8);
+		v += len;
+		memcpy(e->p + e->csv_at, &v, 8);
+	}
+}
+
+/* Deliver the lines a run on one thread holds. */
+static void csv_flush(struct remit__run *run)
+{
+	if (run->csv && run->csv->n) {
+		run->opt->on_lines_csv(run->opt->ud, run->csv->p, run->csv->n);
+		run->csv->n = 0;
+	}
+}
+
+enum { CSV_FLUSH_AT = 1 << 18 }; /* bytes a run on one thread holds before delivering */
+
+/* A line as a record of DATA.md's lines file.  Payer, payee, patient and
+ * activity are cut to 255 bytes, as send_line cuts them for on_line, so
+ * that both give the same text. */
+static void csv_line(struct remit__run *run, const remit__pline *l)
+{
+	const char *regime = run->regime->name, *module = l->module->name, *kind = l->kind,
+		   *basis = l->basis ? l->basis : "";
+	size_t rn = strlen(regime), mn = strlen(module), kn = strlen(kind), bn = strlen(basis);
+	size_t pr = l->payer.n < 255 ? l->payer.n : 255, pe = l->payee.n < 255 ? l->payee.n : 255,
+	       pa = l->patient.n < 255 ? l->patient.n : 255,
+	       ac = l->activity.n < 255 ? l->activity.n : 255;
+	bool event = run->ev != NULL;
+	if (!event && !run->csv)
+		run->csv = remit__xcalloc(1, sizeof *run->csv);
+	evbuf *e = event ? run->ev : run->csv;
+	char *o = csv_room(e, 2 * (rn + mn + kn + pr + pe + pa + ac + bn) + 8 * 3 + REMIT__NUM_BUF,
+			   event);
+	o = csv_field(o, regime, rn, ',');
+	o = csv_field(o, module, mn, ',');
+	o = csv_field(o, kind, kn, ',');
+	o = csv_field(o, l->payer.p, pr, ',');
+	o = csv_field(o, l->payee.p, pe, ',');
+	o = csv_field(o, l->patient.p, pa, ',');
+	o = csv_field(o, l->activity.p, ac, ',');
+	o += remit__num_format(l->amount, run->regime->scale, o, REMIT__NUM_BUF); /* never quoted */
+	*o++ = ',';
+	o = csv_field(o, basis, bn, '\n');
+	csv_done(e, o, event);
+	if (!event && e->n >= CSV_FLUSH_AT)
+		csv_flush(run);
+}
+
+/* A line as a remit_line, to on_line (or a part's events) and the trace. */
+static void send_line_struct(struct remit__run *run, const remit__pline *l)
 {
 	const remit_run_options *o = run->opt;
 	remit__ctx *cx = &run->cx;
@@ -558,6 +671,16 @@ static void send_line(struct remit__run *run, const remit__pline *l)
 		ev_line(run->ev, &out, &k);
 	else if (o && o->on_line)
 		o->on_line(o->ud, &out);
+}
+
+/* A line to the callbacks (or a part's events) that read it. */
+static void send_line(struct remit__run *run, const remit__pline *l)
+{
+	const remit_run_options *o = run->opt;
+	if (o && o->on_lines_csv)
+		csv_line(run, l);
+	if (run->cx.trace || (o && o->on_line))
+		send_line_struct(run, l);
 }
 
 /* Every amount must print exactly in the fixed buffers of lines, totals
@@ -609,7 +732,7 @@ void remit__emit(remit__ctx *cx, const remit__pline *l)
 		return; /* not paid: the run fails */
 	run->lines++;
 	cells_add(run, l, scale);
-	if (cx->trace || (run->opt && run->opt->on_line))
+	if (cx->detail)
 		send_line(run, l);
 	if (run->cmp) {
 		remit__cmp_line(run->cmp, run->cmp_index, l);
@@ -728,6 +851,9 @@ static void run_free(struct remit__run *run)
 	remit__strtab_free(&run->orgs);
 	remit__strtab_free(&run->patients);
 	free((void *)run->cx.pattr_map);
+	if (run->csv)
+		free(run->csv->p);
+	free(run->csv);
 	free(run);
 }
 
@@ -912,9 +1038,12 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 			if (only_id && remit__str_eq(rej.id, only_id) && cx->trace)
 				remit__trace(cx, "%s:%llu:%u: rejected: %s", rej.file,
 					     (unsigned long long)rej.line, rej.column, rej.reason);
-			if (o && o->on_reject)
+			if (o && o->on_reject) {
+				if (o->on_lines_csv) /* (the lines before it first) */
+					csv_flush(run);
 				note(o->on_reject, o->ud, rej.file, rej.line, rej.column, rej.id,
 				     rej.reason, rej.raw);
+			}
 			continue;
 		}
 		if (only_id) {
@@ -928,6 +1057,8 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 			REMIT__TRACE(cx, "unpriced: %s", cx->reason);
 			if (o && o->on_unpriced) {
 				remit__str raw = {NULL, 0};
+				if (o->on_lines_csv)
+					csv_flush(run);
 				note(o->on_unpriced, o->ud, remit__reader_name(rd), row.line, 0,
 				     row.f[REMIT__A_ID].s, cx->reason, raw);
 			}
@@ -1060,7 +1191,7 @@ static struct remit__run *part_run_new(struct remit__run *main, uint32_t cells_c
 	a->observers = main->observers;
 	a->module_tally = module_tally_new(r);
 	const remit_run_options *o = main->opt;
-	if (o && (o->on_line || o->on_reject || o->on_unpriced))
+	if (o && (o->on_line || o->on_lines_csv || o->on_reject || o->on_unpriced))
 		a->ev = remit__xcalloc(1, sizeof *a->ev);
 	a->is_part = true;
 	if (cells_cap)
@@ -1753,6 +1884,9 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 		return rc;
 	struct remit__run *run = run_new(r, opt);
 	run->cx.attr_map = attr_map;
+	/* (before the population: a module may pay people as it meets them) */
+	run->cx.detail = trace || (opt && (opt->on_line || opt->on_lines_csv));
+	run->cx.components = trace || (opt && opt->on_line);
 	if (population && remit__population_wanted(r))
 		rc = remit__population_load(&run->cx, population, opt, &run->counts, err);
 	int threads = threads_of(opt);
@@ -1760,8 +1894,6 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 		rc = prepass(&run, 1, rd, threads, err);
 	run->cx.trace = trace;
 	run->cx.trace_ud = trace_ud;
-	run->cx.detail = trace || (opt && opt->on_line);
-	run->cx.components = run->cx.detail;
 	bool found = false;
 	if (rc == 0 && !only_id && !trace && threads > 1 && parallel_ok(r, rd))
 		rc = parallel_pass(&run, 1, NULL, NULL, rd, threads, err);
@@ -1792,6 +1924,8 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 		snprintf(err->file, sizeof err->file, "%s", remit__reader_name(rd));
 		snprintf(err->message, sizeof err->message, "no valid row has id '%s'", only_id);
 	}
+	if (opt && opt->on_lines_csv) /* (lines priced before an error too, as on_line has them) */
+		csv_flush(run);
 	if (rc == 0 && out)
 		*out = result_new(run);
 	run_free(run);

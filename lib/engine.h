@@ -24,9 +24,11 @@ struct remit__ctx {
 	const uint32_t *attr_map; /* predicate attributes → activity columns */
 	const uint32_t *pattr_map; /* likewise for population columns */
 	struct remit__run *run;
-	bool detail;         /* lines are read (callback or trace): build basis texts */
-	bool components;     /* lines' components are read (detail, or a comparison);
-				when false a module may leave them zero */
+	bool detail;         /* lines are read (a line callback or the trace): build
+				basis texts */
+	bool components;     /* lines' components are read (on_line, the trace or a
+				comparison; not a CSV lines file): when false a
+				module may leave them zero */
 	remit_text_fn trace; /* non-NULL while explaining */
 	void *trace_ud;
 	remit__str funder; /* for a covered row: who is paid for it (set by price) */

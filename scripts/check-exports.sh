@@ -19,5 +19,5 @@ for want in remit_version remit_regime_load remit_price_buffers remit_run_new re
 	printf '%s\n' "$syms" | grep -qx "$want" || { echo "$lib: $want is not exported" >&2; exit 1; }
 done
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
-[ "$soname" = libremit.so.0 ] || { echo "$lib: SONAME is '$soname', expected libremit.so.0" >&2; exit 1; }
+[ "$soname" = libremit.so.0.2 ] || { echo "$lib: SONAME is '$soname', expected libremit.so.0.2" >&2; exit 1; }
 echo "$lib: $n symbols, all remit_*; SONAME $soname"

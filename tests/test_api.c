@@ -154,7 +154,7 @@ Test(api, version_macros_and_functions_agree)
 {
 	cr_assert_str_eq(remit_version(), REMIT_VERSION_STRING);
 	cr_assert_eq(remit_version_number(), REMIT_VERSION_NUMBER);
-	cr_assert_eq(REMIT_VERSION_NUMBER, 100); /* 0.1.0 */
+	cr_assert_eq(REMIT_VERSION_NUMBER, 200); /* 0.2.0 */
 }
 
 Test(api, status_and_component_names_come_from_their_lists)

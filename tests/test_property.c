@@ -351,7 +351,30 @@ typedef struct tally {
 	uint64_t lines, rejects, unpriced;
 	remit__xsum sum;
 	remit__numpool *pool;
+	buf want; /* on_line's lines as CSV records, written here (RFC 4180) */
+	buf csv;  /* what on_lines_csv gave */
 } tally;
+
+/* s as an RFC 4180 field of b, then sep: quoted when it holds a comma, a
+ * quote or a line end, its quotes doubled. */
+static void csv_put(buf *b, const char *s, char sep)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		put(b, "%s%c", s, sep);
+		return;
+	}
+	put(b, "\"");
+	for (; *s; s++)
+		put(b, *s == '"' ? "\"\"" : "%c", *s);
+	put(b, "\"%c", sep);
+}
+
+static void on_lines_csv(void *ud, const char *p, size_t n)
+{
+	tally *t = ud;
+	cr_assert(n > 0 && p[n - 1] == '\n', "lines come as whole records");
+	put(&t->csv, "%.*s", (int)n, p);
+}
 
 static remit__num num(remit__numpool *pool, const char *s)
 {
@@ -366,6 +389,10 @@ static void on_line(void *ud, const remit_line *l)
 	tally *t = ud;
 	t->lines++;
 	remit__xsum_add(&t->sum, num(t->pool, l->amount));
+	const char *f[] = {l->regime, l->module,   l->kind,   l->payer, l->payee,
+			   l->patient, l->activity, l->amount, l->basis};
+	for (size_t i = 0; i < 9; i++)
+		csv_put(&t->want, f[i], i == 8 ? '\n' : ',');
 }
 
 static void on_reject(void *ud, const remit_row_note *n)
@@ -448,27 +475,41 @@ static char *totals_text(const remit_result *res)
 	return b.p;
 }
 
-/* Priced again with no callback (so no one reads a line and modules may
- * take their quick paths), the case must give the same counts and the same
- * totals, entry for entry. */
-static void same_without_lines(const remit_regime *r, const buf *act, const buf *pop,
-			       const remit_result *with, const char *where)
+static void on_lines_csv_buf(void *ud, const char *p, size_t n)
 {
-	remit_run_options opt = {1, NULL, NULL, NULL, NULL, NULL};
+	cr_assert(n > 0 && p[n - 1] == '\n', "lines come as whole records");
+	put(ud, "%.*s", (int)n, p);
+}
+
+/* Priced again with no line callback (csv NULL: so no one reads a line and
+ * modules may take their quick paths) or with on_lines_csv alone (no one
+ * reads the components), the case must give the same counts and the same
+ * totals, entry for entry, and the same CSV lines as *csv. */
+static void same_again(const remit_regime *r, const buf *act, const buf *pop,
+		       const remit_result *with, const buf *csv, const char *where)
+{
+	buf got = {0};
+	remit_run_options opt = {.threads = 1, .on_lines_csv = csv ? on_lines_csv_buf : NULL,
+				 .ud = &got};
 	remit_result *res = NULL;
 	remit_error e;
 	int rc = remit_price_buffers(r, act->p, act->n, pop->p, pop->n, &opt, &res, &e);
-	cr_assert_eq(rc, REMIT_OK, "%s (no lines): %s", where, e.message);
+	const char *how = csv ? "with CSV lines only" : "without lines";
+	cr_assert_eq(rc, REMIT_OK, "%s (%s): %s", where, how, e.message);
 	remit_counts a, b;
 	remit_result_counts(with, &a);
 	remit_result_counts(res, &b);
 	cr_assert(a.read == b.read && a.priced == b.priced && a.covered == b.covered &&
 			  a.unpriced == b.unpriced && a.rejected == b.rejected,
-		  "%s: counts differ without lines", where);
+		  "%s: counts differ %s", where, how);
 	char *x = totals_text(with), *y = totals_text(res);
-	cr_assert_str_eq(y, x, "%s: totals differ without lines", where);
+	cr_assert_str_eq(y, x, "%s: totals differ %s", where, how);
+	if (csv)
+		cr_assert(got.n == csv->n && (!got.n || !memcmp(got.p, csv->p, got.n)),
+			  "%s: the CSV lines differ %s", where, how);
 	free(x);
 	free(y);
+	free(got.p);
 	remit_result_free(res);
 }
 
@@ -478,13 +519,21 @@ static void price_case(const remit_regime *r, const buf *act, const buf *pop, co
 {
 	tally t = {0};
 	t.pool = remit__numpool_new();
-	remit_run_options opt = {1, on_line, on_reject, on_unpriced, NULL, &t};
+	remit_run_options opt = {.threads = 1,
+				 .on_line = on_line,
+				 .on_reject = on_reject,
+				 .on_unpriced = on_unpriced,
+				 .on_lines_csv = on_lines_csv,
+				 .ud = &t};
 	remit_result *res = NULL;
 	remit_error e;
 	int rc = remit_price_buffers(r, act->p, act->n, pop->p, pop->n, &opt, &res, &e);
 	cr_assert_eq(rc, REMIT_OK, "%s: %s:%lu:%lu: %s", where, e.file, e.line, e.column, e.message);
 	check_run(res, &t, where);
-	same_without_lines(r, act, pop, res, where);
+	cr_assert(t.csv.n == t.want.n && (!t.csv.n || !memcmp(t.csv.p, t.want.p, t.csv.n)),
+		  "%s: on_lines_csv's records are not on_line's lines", where);
+	same_again(r, act, pop, res, NULL, where);
+	same_again(r, act, pop, res, &t.csv, where);
 	if (getenv("REMIT_PROPERTY_VERBOSE")) {
 		remit_counts c;
 		remit_result_counts(res, &c);
@@ -502,6 +551,8 @@ static void price_case(const remit_regime *r, const buf *act, const buf *pop, co
 	remit_result_free(res);
 	remit__xsum_clear(&t.sum);
 	remit__numpool_free(t.pool);
+	free(t.want.p);
+	free(t.csv.p);
 }
 
 static void reconciliation_of(const char *yaml, int which)

@@ -22,7 +22,7 @@
  *     return a value (remit_regime_name, remit_result_total, ...) require
  *     a valid object.  `err` may always be NULL.
  *
- * Linking: pkg-config --cflags --libs remit (shared libremit.so.0), or
+ * Linking: pkg-config --cflags --libs remit (shared libremit.so.0.2), or
  * --static for libremit.a; CMake: find_package(remit), target remit::remit.
  * Only remit_* symbols are exported.  See remit(3).
  */
@@ -37,10 +37,10 @@ extern "C" {
 #endif
 
 #define REMIT_VERSION_MAJOR 0
-#define REMIT_VERSION_MINOR 1
+#define REMIT_VERSION_MINOR 2
 #define REMIT_VERSION_PATCH 0
-#define REMIT_VERSION_STRING "0.1.0"
-/* MAJOR * 10000 + MINOR * 100 + PATCH: 100 for 0.1.0. */
+#define REMIT_VERSION_STRING "0.2.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH: 200 for 0.2.0. */
 #define REMIT_VERSION_NUMBER                                                                     \
 	(REMIT_VERSION_MAJOR * 10000 + REMIT_VERSION_MINOR * 100 + REMIT_VERSION_PATCH)
 
@@ -207,6 +207,13 @@ typedef void (*remit_note_fn)(void *ud, const remit_row_note *note);
 typedef void (*remit_progress_fn)(void *ud, uint64_t bytes_done, uint64_t bytes_total,
 				  uint64_t rows);
 
+/* Bytes of text: len bytes at p, not NUL-terminated, valid only during the
+ * call. */
+typedef void (*remit_bytes_fn)(void *ud, const char *p, size_t len);
+
+/* The header of DATA.md's lines file, which on_lines_csv's records follow. */
+#define REMIT_LINES_CSV_HEADER "regime,module,component,payer,payee,patient,activity,amount,basis\n"
+
 typedef struct remit_run_options {
 	int threads;            /* 0: all cores.  Never changes any result. */
 	remit_line_fn on_line;  /* every payment line, in a fixed order */
@@ -214,6 +221,16 @@ typedef struct remit_run_options {
 	remit_note_fn on_unpriced;
 	remit_progress_fn on_progress;
 	void *ud; /* passed to every callback */
+	/* Since 0.2.0.  Every payment line as a record of DATA.md's lines file
+	 * (RFC 4180, quoted where needed, LF-terminated; no header: see
+	 * REMIT_LINES_CSV_HEADER), in the order on_line gives them, many
+	 * whole records a call.  The records are formatted on the pricing
+	 * threads, so a program that writes a lines file does least work on
+	 * the calling thread this way.  The bytes are the same for any thread
+	 * count; where calls divide them is not.  It may be set with on_line
+	 * or alone; like every callback it runs on the calling thread, in
+	 * order with the notes. */
+	remit_bytes_fn on_lines_csv;
 } remit_run_options;
 
 /* ---- pricing ------------------------------------------------------------- */

@@ -1263,6 +1263,37 @@ quick_find(const tariff *t, remit__str code, remit__str pod)
 	return p ? &p->q : NULL;
 }
 
+/* A quick line's basis in cx->basis, as quote() words it: price p, days
+ * of long stay (0: none) and the provider's MFF. */
+static void quick_basis(const tariff *t, remit__ctx *cx, const remit__val *f,
+			const quick_price *p, int64_t days, remit__num mff)
+{
+	remit__str code = f[REMIT__A_CODE].s, pod;
+	find_price(t, code, f[REMIT__A_POD].s, &pod); /* the pod whose price p is */
+	calc c = {.cx = cx, .basis = cx->basis};
+	cx->basis[0] = '\0';
+	basis_base(&c, code, pod, (remit__num){p->qprice, p->qexp, NULL});
+	if (days > 0)
+		basis_stay(&c, days, (remit__num){p->qexcess, p->qexp, NULL});
+	if (t->mff.table)
+		basis_mff(&c, mff);
+}
+
+/* A quick line whose basis but not components someone reads (a lines
+ * file): the steps taken again, as quick_read does. */
+static __attribute__((noinline)) void quick_told(const tariff *t, remit__ctx *cx,
+						 const remit__val *f, const quick_price *p)
+{
+	remit__num mff = REMIT__NUM_ONE;
+	remit__str prov = f[REMIT__A_PROVIDER].s;
+	if (t->mff.table)
+		remit__mff_of(&t->mff, prov.p, prov.n, &mff, NULL); /* (found before) */
+	int64_t los = f[REMIT__A_LOS].i, days = 0;
+	if (p->has_long && los > p->trim && pod_in(&t->long_pods, f[REMIT__A_POD].s))
+		days = los - p->trim;
+	quick_basis(t, cx, f, p, days, mff);
+}
+
 /* A quick line whose components someone reads (and perhaps its basis):
  * quick_quote found its price p and the amount, every step in 64 bits.
  * The components and basis are quote()'s; the steps (and the MFF) are
@@ -1296,17 +1327,8 @@ static __attribute__((noinline)) bool quick_read(const tariff *t, remit__ctx *cx
 	line->comp[REMIT_C_MARKET_FORCES] = (remit__num){mff_add, exp, NULL};
 	line->comp[REMIT_C_ROUNDING] = (remit__num){round_add, exp, NULL};
 	line->nocomps = false;
-	if (cx->detail) {
-		remit__str code = f[REMIT__A_CODE].s, pod;
-		find_price(t, code, f[REMIT__A_POD].s, &pod); /* the pod whose price p is */
-		calc c = {.cx = cx, .basis = cx->basis};
-		cx->basis[0] = '\0';
-		basis_base(&c, code, pod, (remit__num){p->qprice, p->qexp, NULL});
-		if (days > 0)
-			basis_stay(&c, days, (remit__num){p->qexcess, p->qexp, NULL});
-		if (t->mff.table)
-			basis_mff(&c, mff);
-	}
+	if (cx->detail)
+		quick_basis(t, cx, f, p, days, mff);
 	activity_line(line, &t->base, f, amount, cx->detail ? cx->basis : "");
 	return true;
 }
@@ -1351,10 +1373,12 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 	if (!remit__round_units(v, exp, rg->scale, rg->mode, &units))
 		return false;
 	remit__num amount = {units, rg->scale, NULL}; /* remit__round_line's, without the pool */
-	if (cx->components) /* (lines are read: detail implies components) */
+	if (cx->components)
 		return quick_read(t, cx, f, line, p, amount);
 	line->nocomps = true;
-	activity_line(line, m, f, amount, "");
+	if (cx->detail)
+		quick_told(t, cx, f, p);
+	activity_line(line, m, f, amount, cx->detail ? cx->basis : "");
 	return true;
 }
 
