@@ -708,10 +708,14 @@ static void on_note(void *ud, const remit_row_note *n)
 	sink_put(s, "\n");
 }
 
-static void buffers(const remit_regime *r, const char *text, int threads, sink *s, char **total)
+/* (with_line: on_line too, which puts a line's event between any two
+ * lines' CSV records in a part) */
+static void buffers(const remit_regime *r, const char *text, int threads, bool with_line, sink *s,
+		    char **total)
 {
-	remit_run_options opt = {.threads = threads, .on_line = on_line, .on_reject = on_note,
-				 .on_unpriced = on_note, .on_lines_csv = on_lines_csv, .ud = s};
+	remit_run_options opt = {.threads = threads, .on_line = with_line ? on_line : NULL,
+				 .on_reject = on_note, .on_unpriced = on_note,
+				 .on_lines_csv = on_lines_csv, .ud = s};
 	remit_result *res = NULL;
 	remit_error err;
 	int rc = remit_price_buffers(r, text, strlen(text), NULL, 0, &opt, &res, &err);
@@ -732,21 +736,23 @@ Test(threads, memory_buffers_through_the_api)
 	snprintf(path, sizeof path, "%s/activity.csv", dir);
 	char *text = remit_test_slurp(path);
 	static const char *const regimes[] = {"plain.yaml", "readmit.yaml"};
-	for (int k = 0; k < 2; k++) {
-		snprintf(path, sizeof path, "%s/%s", dir, regimes[k]);
+	for (int k = 0; k < 4; k++) {
+		snprintf(path, sizeof path, "%s/%s", dir, regimes[k / 2]);
 		remit_regime *r = NULL;
 		remit_error err;
 		cr_assert_eq(remit_regime_load(path, NULL, NULL, &r, &err), REMIT_OK, "%s",
 			     err.message);
 		sink a[2] = {{0}}, b[2] = {{0}};
 		char *ta, *tb;
-		buffers(r, text, 1, a, &ta);
-		buffers(r, text, 4, b, &tb);
-		cr_assert_str_eq(ta, tb, "%s", regimes[k]);
+		buffers(r, text, 1, k % 2, a, &ta);
+		buffers(r, text, 4, k % 2, b, &tb);
+		const char *name = regimes[k / 2];
+		cr_assert_str_eq(ta, tb, "%s", name);
+		cr_assert(a[0].n > 0 && (a[1].n > 0) == (k % 2), "%s", name);
 		for (int i = 0; i < 2; i++) {
-			cr_assert_eq(a[i].n, b[i].n, "%s", regimes[k]);
-			cr_assert(memcmp(a[i].p, b[i].p, a[i].n) == 0, "%s: callbacks differ",
-				  regimes[k]);
+			cr_assert_eq(a[i].n, b[i].n, "%s", name);
+			cr_assert(!a[i].n || !memcmp(a[i].p, b[i].p, a[i].n), "%s: callbacks differ",
+				  name);
 			free(a[i].p);
 			free(b[i].p);
 		}
