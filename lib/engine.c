@@ -77,6 +77,13 @@ typedef struct cells {
 
 typedef struct evbuf evbuf;
 
+/* A line's first three fields as CSV (csv_head), kept for the next line. */
+typedef struct csv_memo {
+	const void *module, *kind; /* NULL: none kept */
+	uint32_t n;
+	char text[128];
+} csv_memo;
+
 struct remit__run {
 	const remit_regime *regime;
 	const remit_run_options *opt;
@@ -101,6 +108,7 @@ struct remit__run {
 	bool is_part;         /* one part of a run on several threads */
 	evbuf *ev;            /* a part's events, delivered when it is joined */
 	evbuf *csv;           /* on one thread: lines as CSV not yet delivered */
+	csv_memo csv_head;    /* the last CSV line's first three fields */
 	bool too_big;         /* a line too large to print exactly: the run fails */
 	remit_error big_err;
 };
@@ -597,26 +605,54 @@ static void csv_flush(struct remit__run *run)
 
 enum { CSV_FLUSH_AT = 1 << 18 }; /* bytes a run on one thread holds before delivering */
 
+/* A line's first three fields (regime, module, kind) as CSV, at o; past
+ * them.  A run keeps the last line's (most lines repeat it). */
+static char *csv_head(struct remit__run *run, char *o, const remit__pline *l)
+{
+	csv_memo *h = &run->csv_head;
+	if (h->module == l->module && h->kind == l->kind) {
+		memcpy(o, h->text, h->n);
+		return o + h->n;
+	}
+	const char *start = o;
+	o = csv_field(o, run->regime->name, strlen(run->regime->name), ',');
+	o = csv_field(o, l->module->name, strlen(l->module->name), ',');
+	o = csv_field(o, l->kind, strlen(l->kind), ',');
+	size_t n = (size_t)(o - start);
+	h->module = n <= sizeof h->text ? l->module : NULL; /* (else not kept) */
+	h->kind = l->kind;
+	h->n = (uint32_t)n;
+	if (h->module)
+		memcpy(h->text, start, n);
+	return o;
+}
+
+/* Room csv_head needs for l's fields. */
+static size_t csv_head_room(struct remit__run *run, const remit__pline *l)
+{
+	const csv_memo *h = &run->csv_head;
+	if (h->module == l->module && h->kind == l->kind)
+		return h->n;
+	return 2 * (strlen(run->regime->name) + strlen(l->module->name) + strlen(l->kind)) + 9;
+}
+
 /* A line as a record of DATA.md's lines file.  Payer, payee, patient and
- * activity are cut to 255 bytes, as send_line cuts them for on_line, so
- * that both give the same text. */
+ * activity are cut to 255 bytes, as send_line_struct cuts them for
+ * on_line, so that both give the same text. */
 static void csv_line(struct remit__run *run, const remit__pline *l)
 {
-	const char *regime = run->regime->name, *module = l->module->name, *kind = l->kind,
-		   *basis = l->basis ? l->basis : "";
-	size_t rn = strlen(regime), mn = strlen(module), kn = strlen(kind), bn = strlen(basis);
-	size_t pr = l->payer.n < 255 ? l->payer.n : 255, pe = l->payee.n < 255 ? l->payee.n : 255,
-	       pa = l->patient.n < 255 ? l->patient.n : 255,
+	const char *basis = l->basis ? l->basis : "";
+	size_t bn = strlen(basis), pr = l->payer.n < 255 ? l->payer.n : 255,
+	       pe = l->payee.n < 255 ? l->payee.n : 255, pa = l->patient.n < 255 ? l->patient.n : 255,
 	       ac = l->activity.n < 255 ? l->activity.n : 255;
 	bool event = run->ev != NULL;
 	if (!event && !run->csv)
 		run->csv = remit__xcalloc(1, sizeof *run->csv);
 	evbuf *e = event ? run->ev : run->csv;
-	char *o = csv_room(e, 2 * (rn + mn + kn + pr + pe + pa + ac + bn) + 8 * 3 + REMIT__NUM_BUF,
+	char *o = csv_room(e, csv_head_room(run, l) + 2 * (pr + pe + pa + ac + bn) + 3 * 5 +
+				      REMIT__NUM_BUF + 1,
 			   event);
-	o = csv_field(o, regime, rn, ',');
-	o = csv_field(o, module, mn, ',');
-	o = csv_field(o, kind, kn, ',');
+	o = csv_head(run, o, l);
 	o = csv_field(o, l->payer.p, pr, ',');
 	o = csv_field(o, l->payee.p, pe, ',');
 	o = csv_field(o, l->patient.p, pa, ',');
