@@ -237,8 +237,9 @@ static char *record_room(record *r, size_t more)
 }
 
 /* An RFC 4180 field appended to r: quoted, its quotes doubled, when it
- * holds a comma, a quote or a line end.  A record is built with a copy a
- * field and written with one call (a line file takes millions). */
+ * holds a comma, a quote or a line end (as the library quotes the lines
+ * it formats).  A record is built with a copy a field and written with one
+ * call. */
 static void record_field(record *r, const char *s, bool last)
 {
 	size_t plain = strcspn(s, ",\"\r\n");
