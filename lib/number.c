@@ -933,9 +933,38 @@ static int parse_rational(const char *s, size_t n, bool neg, remit__numpool *poo
 	return 0;
 }
 
+/* The common decimal ("196.58", "0.90", "12"): digits with at most one
+ * point inside or before them, at most 18 digits, no sign.  Its value
+ * exactly as parse_decimal gives it (the digits as the coefficient, as
+ * many places as follow the point); false for anything else. */
+static inline bool parse_plain(const char *s, size_t n, remit__num *out)
+{
+	if (n == 0 || n > 19 || s[n - 1] == '.')
+		return false;
+	uint64_t v = 0;
+	int places = -1; /* -1: no point yet */
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d <= 9) {
+			v = v * 10 + d;
+			places += places >= 0;
+		} else if (s[i] == '.' && places < 0) {
+			places = 0;
+		} else {
+			return false;
+		}
+	}
+	if (places < 0 && n > 18)
+		return false; /* 19 digits: perhaps past int64 */
+	*out = small((int64_t)v, places < 0 ? 0 : places);
+	return true;
+}
+
 int remit__num_parse(const char *s, size_t n, unsigned allow, remit__numpool *pool,
 		     remit__num *out)
 {
+	if ((allow & REMIT__PARSE_DECIMAL) && parse_plain(s, n, out))
+		return 0; /* (most numbers of a data file) */
 	if (n == 0)
 		return REMIT__PARSE_EEMPTY;
 	bool neg = false;
