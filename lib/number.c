@@ -942,21 +942,24 @@ static inline bool parse_plain(const char *s, size_t n, remit__num *out)
 	if (n == 0 || n > 19 || s[n - 1] == '.')
 		return false;
 	uint64_t v = 0;
-	int places = -1; /* -1: no point yet */
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-		if (d <= 9) {
-			v = v * 10 + d;
-			places += places >= 0;
-		} else if (s[i] == '.' && places < 0) {
-			places = 0;
-		} else {
+	size_t i = 0;
+	unsigned d;
+	for (; i < n && (d = (unsigned char)s[i] - '0') <= 9; i++)
+		v = v * 10 + d;
+	int places = 0;
+	if (i < n) { /* a point, then only digits (one at least: s ends in one) */
+		if (s[i++] != '.')
 			return false;
+		places = (int)(n - i);
+		for (; i < n; i++) {
+			if ((d = (unsigned char)s[i] - '0') > 9)
+				return false;
+			v = v * 10 + d;
 		}
-	}
-	if (places < 0 && n > 18)
+	} else if (n > 18) {
 		return false; /* 19 digits: perhaps past int64 */
-	*out = small((int64_t)v, places < 0 ? 0 : places);
+	}
+	*out = small((int64_t)v, places);
 	return true;
 }
 
