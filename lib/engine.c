@@ -636,15 +636,19 @@ static size_t csv_head_room(struct remit__run *run, const remit__pline *l)
 	return 2 * (strlen(run->regime->name) + strlen(l->module->name) + strlen(l->kind)) + 9;
 }
 
+static inline size_t cut255(size_t n)
+{
+	return n < 255 ? n : 255;
+}
+
 /* A line as a record of DATA.md's lines file.  Payer, payee, patient and
  * activity are cut to 255 bytes, as send_line_struct cuts them for
  * on_line, so that both give the same text. */
 static void csv_line(struct remit__run *run, const remit__pline *l)
 {
 	const char *basis = l->basis ? l->basis : "";
-	size_t bn = strlen(basis), pr = l->payer.n < 255 ? l->payer.n : 255,
-	       pe = l->payee.n < 255 ? l->payee.n : 255, pa = l->patient.n < 255 ? l->patient.n : 255,
-	       ac = l->activity.n < 255 ? l->activity.n : 255;
+	size_t bn = strlen(basis), pr = cut255(l->payer.n), pe = cut255(l->payee.n),
+	       pa = cut255(l->patient.n), ac = cut255(l->activity.n);
 	bool event = run->ev != NULL;
 	if (!event && !run->csv)
 		run->csv = remit__xcalloc(1, sizeof *run->csv);

@@ -369,11 +369,16 @@ static void csv_put(buf *b, const char *s, char sep)
 	put(b, "\"%c", sep);
 }
 
+/* CSV lines appended to a buf (ud). */
+static void on_lines_csv_buf(void *ud, const char *p, size_t n)
+{
+	cr_assert(n > 0 && p[n - 1] == '\n', "lines come as whole records");
+	put(ud, "%.*s", (int)n, p);
+}
+
 static void on_lines_csv(void *ud, const char *p, size_t n)
 {
-	tally *t = ud;
-	cr_assert(n > 0 && p[n - 1] == '\n', "lines come as whole records");
-	put(&t->csv, "%.*s", (int)n, p);
+	on_lines_csv_buf(&((tally *)ud)->csv, p, n);
 }
 
 static remit__num num(remit__numpool *pool, const char *s)
@@ -473,12 +478,6 @@ static char *totals_text(const remit_result *res)
 			put(&b, "%d %s %s\n", k, name, amount);
 		}
 	return b.p;
-}
-
-static void on_lines_csv_buf(void *ud, const char *p, size_t n)
-{
-	cr_assert(n > 0 && p[n - 1] == '\n', "lines come as whole records");
-	put(ud, "%.*s", (int)n, p);
 }
 
 /* Priced again with no line callback (csv NULL: so no one reads a line and

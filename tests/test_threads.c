@@ -751,8 +751,8 @@ Test(threads, memory_buffers_through_the_api)
 		cr_assert(a[0].n > 0 && (a[1].n > 0) == (k % 2), "%s", name);
 		for (int i = 0; i < 2; i++) {
 			cr_assert_eq(a[i].n, b[i].n, "%s", name);
-			cr_assert(!a[i].n || !memcmp(a[i].p, b[i].p, a[i].n), "%s: callbacks differ",
-				  name);
+			bool same = !a[i].n || !memcmp(a[i].p, b[i].p, a[i].n);
+			cr_assert(same, "%s: callbacks differ", name);
 			free(a[i].p);
 			free(b[i].p);
 		}

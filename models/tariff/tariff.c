@@ -1281,7 +1281,7 @@ static void quick_basis(const tariff *t, remit__ctx *cx, const remit__val *f,
 
 /* A quick line whose basis but not components someone reads (a lines
  * file): the steps taken again, as quick_read does. */
-static __attribute__((noinline)) void quick_told(const tariff *t, remit__ctx *cx,
+static __attribute__((noinline)) void quick_basis_of_row(const tariff *t, remit__ctx *cx,
 						 const remit__val *f, const quick_price *p)
 {
 	remit__num mff = REMIT__NUM_ONE;
@@ -1377,7 +1377,7 @@ static bool quick_quote(const remit__module *m, remit__ctx *cx, const remit__row
 		return quick_read(t, cx, f, line, p, amount);
 	line->nocomps = true;
 	if (cx->detail)
-		quick_told(t, cx, f, p);
+		quick_basis_of_row(t, cx, f, p);
 	activity_line(line, m, f, amount, cx->detail ? cx->basis : "");
 	return true;
 }
