@@ -179,6 +179,8 @@ typedef struct fuzz_tally {
 	uint64_t lines, rejects, unpriced;
 	remit__xsum sum; /* of every delivered line's amount */
 	int bad;         /* a line's amount did not parse */
+	uint64_t csv_records; /* on_lines_csv's records: line ends outside quotes */
+	int csv_quoted;       /* inside a quoted field at the end of the last call */
 } fuzz_tally;
 
 static inline void fuzz_die(const char *what)
@@ -208,6 +210,20 @@ static inline void fuzz_on_line(void *ud, const remit_line *l)
 	remit__numpool_free(pool);
 }
 
+/* The CSV lines: whole records a call, as many as on_line's lines. */
+static inline void fuzz_on_lines_csv(void *ud, const char *p, size_t n)
+{
+	fuzz_tally *t = ud;
+	if (!n || p[n - 1] != '\n')
+		fuzz_die("CSV lines not in whole records");
+	for (size_t i = 0; i < n; i++) {
+		t->csv_quoted ^= p[i] == '"'; /* (a doubled quote toggles twice) */
+		t->csv_records += p[i] == '\n' && !t->csv_quoted;
+	}
+	if (t->csv_quoted)
+		fuzz_die("CSV lines end inside a quoted field");
+}
+
 static inline void fuzz_on_reject(void *ud, const remit_row_note *n)
 {
 	fuzz_tally *t = ud;
@@ -227,7 +243,12 @@ static inline void fuzz_on_unpriced(void *ud, const remit_row_note *n)
 static inline remit_run_options fuzz_options(fuzz_tally *t)
 {
 	memset(t, 0, sizeof *t);
-	remit_run_options o = {1, fuzz_on_line, fuzz_on_reject, fuzz_on_unpriced, NULL, t};
+	remit_run_options o = {.threads = 1,
+			       .on_line = fuzz_on_line,
+			       .on_reject = fuzz_on_reject,
+			       .on_unpriced = fuzz_on_unpriced,
+			       .on_lines_csv = fuzz_on_lines_csv,
+			       .ud = t};
 	return o;
 }
 
@@ -270,6 +291,8 @@ static inline void fuzz_check_result(const remit_result *res, fuzz_tally *t)
 		fuzz_die("unpriced callbacks != unpriced rows");
 	if (t->lines != remit_result_lines(res))
 		fuzz_die("line callbacks != lines counted");
+	if (t->csv_records != t->lines)
+		fuzz_die("CSV records != line callbacks");
 	if (!remit_result_balanced(res))
 		fuzz_die("remit_result_balanced says no");
 	remit__xsum total = REMIT__XSUM_INIT;
