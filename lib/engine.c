@@ -79,9 +79,9 @@ typedef struct evbuf evbuf;
 
 /* A line's first three fields as CSV (csv_head), kept for the next line. */
 typedef struct csv_memo {
-	const void *module, *kind; /* NULL: none kept */
-	uint32_t n;
-	char text[128];
+	const void *module, *kind; /* whose they are (NULL: none yet) */
+	char *text;
+	size_t n, cap;
 } csv_memo;
 
 struct remit__run {
@@ -594,7 +594,8 @@ static void csv_done(evbuf *e, const char *o, bool event)
 	}
 }
 
-/* Deliver the lines a run on one thread holds. */
+/* Deliver the lines a run on one thread holds (none unless on_lines_csv
+ * is set: csv_line makes the buffer). */
 static void csv_flush(struct remit__run *run)
 {
 	if (run->csv && run->csv->n) {
@@ -605,35 +606,27 @@ static void csv_flush(struct remit__run *run)
 
 enum { CSV_FLUSH_AT = 1 << 18 }; /* bytes a run on one thread holds before delivering */
 
-/* A line's first three fields (regime, module, kind) as CSV, at o; past
- * them.  A run keeps the last line's (most lines repeat it). */
-static char *csv_head(struct remit__run *run, char *o, const remit__pline *l)
+/* A line's first three fields (regime, module, kind) as CSV, in the run's
+ * memo: made again only when they change (most lines repeat the last's). */
+static const csv_memo *csv_head(struct remit__run *run, const remit__pline *l)
 {
 	csv_memo *h = &run->csv_head;
-	if (h->module == l->module && h->kind == l->kind) {
-		memcpy(o, h->text, h->n);
-		return o + h->n;
-	}
-	const char *start = o;
-	o = csv_field(o, run->regime->name, strlen(run->regime->name), ',');
-	o = csv_field(o, l->module->name, strlen(l->module->name), ',');
-	o = csv_field(o, l->kind, strlen(l->kind), ',');
-	size_t n = (size_t)(o - start);
-	h->module = n <= sizeof h->text ? l->module : NULL; /* (else not kept) */
-	h->kind = l->kind;
-	h->n = (uint32_t)n;
-	if (h->module)
-		memcpy(h->text, start, n);
-	return o;
-}
-
-/* Room csv_head needs for l's fields. */
-static size_t csv_head_room(struct remit__run *run, const remit__pline *l)
-{
-	const csv_memo *h = &run->csv_head;
 	if (h->module == l->module && h->kind == l->kind)
-		return h->n;
-	return 2 * (strlen(run->regime->name) + strlen(l->module->name) + strlen(l->kind)) + 9;
+		return h;
+	const char *name = run->regime->name;
+	size_t rn = strlen(name), mn = strlen(l->module->name), kn = strlen(l->kind),
+	       room = 2 * (rn + mn + kn) + 9;
+	if (room > h->cap) {
+		h->cap = room;
+		h->text = remit__xrealloc(h->text, room);
+	}
+	char *o = csv_field(h->text, name, rn, ',');
+	o = csv_field(o, l->module->name, mn, ',');
+	o = csv_field(o, l->kind, kn, ',');
+	h->n = (size_t)(o - h->text);
+	h->module = l->module;
+	h->kind = l->kind;
+	return h;
 }
 
 static inline size_t cut255(size_t n)
@@ -653,11 +646,11 @@ static void csv_line(struct remit__run *run, const remit__pline *l)
 	if (!event && !run->csv)
 		run->csv = remit__xcalloc(1, sizeof *run->csv);
 	evbuf *e = event ? run->ev : run->csv;
-	char *o = csv_room(e, csv_head_room(run, l) + 2 * (pr + pe + pa + ac + bn) + 3 * 5 +
-				      REMIT__NUM_BUF + 1,
+	const csv_memo *h = csv_head(run, l);
+	char *o = csv_room(e, h->n + 2 * (pr + pe + pa + ac + bn) + 3 * 5 + REMIT__NUM_BUF + 1,
 			   event);
-	o = csv_head(run, o, l);
-	o = csv_field(o, l->payer.p, pr, ',');
+	memcpy(o, h->text, h->n);
+	o = csv_field(o + h->n, l->payer.p, pr, ',');
 	o = csv_field(o, l->payee.p, pe, ',');
 	o = csv_field(o, l->patient.p, pa, ',');
 	o = csv_field(o, l->activity.p, ac, ',');
@@ -894,6 +887,7 @@ static void run_free(struct remit__run *run)
 	if (run->csv)
 		free(run->csv->p);
 	free(run->csv);
+	free(run->csv_head.text);
 	free(run);
 }
 
@@ -1079,8 +1073,7 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 				remit__trace(cx, "%s:%llu:%u: rejected: %s", rej.file,
 					     (unsigned long long)rej.line, rej.column, rej.reason);
 			if (o && o->on_reject) {
-				if (o->on_lines_csv) /* (the lines before it first) */
-					csv_flush(run);
+				csv_flush(run); /* (the lines before it first) */
 				note(o->on_reject, o->ud, rej.file, rej.line, rej.column, rej.id,
 				     rej.reason, rej.raw);
 			}
@@ -1097,8 +1090,7 @@ static int main_pass(struct remit__run *run, remit__reader *rd, remit__cursor *c
 			REMIT__TRACE(cx, "unpriced: %s", cx->reason);
 			if (o && o->on_unpriced) {
 				remit__str raw = {NULL, 0};
-				if (o->on_lines_csv)
-					csv_flush(run);
+				csv_flush(run);
 				note(o->on_unpriced, o->ud, remit__reader_name(rd), row.line, 0,
 				     row.f[REMIT__A_ID].s, cx->reason, raw);
 			}
@@ -1257,6 +1249,7 @@ static void part_run_free(struct remit__run *a, struct remit__run *main)
 	if (a->ev)
 		free(a->ev->p);
 	free(a->ev);
+	free(a->csv_head.text);
 	free(a);
 }
 
@@ -1964,8 +1957,7 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 		snprintf(err->file, sizeof err->file, "%s", remit__reader_name(rd));
 		snprintf(err->message, sizeof err->message, "no valid row has id '%s'", only_id);
 	}
-	if (opt && opt->on_lines_csv) /* (lines priced before an error too, as on_line has them) */
-		csv_flush(run);
+	csv_flush(run); /* (lines priced before an error too, as on_line has them) */
 	if (rc == 0 && out)
 		*out = result_new(run);
 	run_free(run);
