@@ -997,7 +997,7 @@ static void compare_row(struct remit__run *run, const remit__row *row, remit__cm
 {
 	remit__ctx *cx = &run->cx;
 	run->row = row;
-	run->row_sum.units = 0;
+	remit__sum_clear(&run->row_sum); /* (frees a total that outgrew 128 bits) */
 	run->row_payee = (remit__str){"", 0};
 	run->row_overlap = false;
 	cx->funder = (remit__str){"", 0};

@@ -272,3 +272,25 @@ Test(compare, cli_writes_files_and_rejects_bad_usage)
 	free(yb);
 	free(act);
 }
+
+/* A row's amount under a regime is its own, also after a row whose amount
+ * did not fit in 64 bits: a1 is priced 10^17 (10^19 pence), a2 100.00. */
+Test(compare, a_huge_amount_stays_on_its_own_row)
+{
+	static const char huge[] =
+		COMMON "regime: H\nmodules:\n"
+		       "  - module: tariff\n"
+		       "    name: apc\n"
+		       "    covers: pod in [EL, OPFU, COM]\n"
+		       "    prices: {columns: [code, pod, price], rows: [[HN12A, EL, "
+		       "100000000000000000.00], [X1, OPFU, 100.00], [C1, COM, 50.00]]}\n";
+	const char *y[] = {regime_a, huge};
+	char *j = compare(y, 2, REMIT_REPORT_JSON, NULL);
+	/* a1, a2, a4 RXL → RXL: A 9000 + 100 + 100; H 10^17 + 100 + 100 */
+	has(j, "{\"from\": \"RXL\", \"to\": \"RXL\", \"rows\": 3, \"amounts\": [\"9200.00\", "
+	       "\"100000000000000200.00\"]}");
+	/* a3, a5 RYY → RYY: 50 + 50 under both */
+	has(j, "{\"from\": \"RYY\", \"to\": \"RYY\", \"rows\": 2, \"amounts\": [\"100.00\", "
+	       "\"100.00\"]}");
+	free(j);
+}
