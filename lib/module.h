@@ -130,6 +130,14 @@ struct remit__module_type {
 	 * that overlap another of the same patient are rejected by the engine
 	 * and never reach here. */
 	void (*person)(const remit__module *m, remit__ctx *cx, const remit__row *person);
+	/* person() only writes the module's run state (it emits no line and
+	 * reads nothing else that changes).  When every module fed people says
+	 * so, the engine feeds each valid row as it first reads the file,
+	 * before the periods are checked; if some period then turns out to
+	 * overlap, it ends and begins those states again (run_end, run_begin)
+	 * and feeds the accepted rows on a second read, as it otherwise always
+	 * does.  Most files have no overlap, and are then read once. */
+	bool person_state_only;
 
 	/* Optional: every line emitted for an activity row by any module, with
 	 * that row (retrospective bundles add up episode spend this way). */

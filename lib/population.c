@@ -1,8 +1,20 @@
 /*
  * population.c — read the population file into the modules that want it
- * (see population.h).  Two passes over the file: the first finds periods
- * that overlap, the second feeds the valid rows to the modules, so every
- * module sees a consistent population and never half of an overlap.
+ * (see population.h).
+ *
+ * A period that overlaps an earlier-starting accepted period of the same
+ * patient is rejected, and no module may see it: every module sees a
+ * consistent population, never half of an overlap.  Which period of two
+ * is rejected depends on their start dates, not their lines, so it is
+ * known only once every row has been read.  The first read therefore
+ * collects every valid row's period; sorting them by patient (a counting
+ * sort over the interned ids, then by start within a patient) finds the
+ * overlaps.  When every module that wants the population only builds its
+ * own state from people (module.h, person_state_only), the first read
+ * also feeds them each valid row: if no period overlaps, as in most files,
+ * that was the whole load.  Otherwise, and for modules that may pay people
+ * as they meet them (plugins), a second read feeds the accepted rows, the
+ * states first begun again if the first read fed them.
  */
 #include "population.h"
 
@@ -64,9 +76,31 @@ static void report(const remit_run_options *opt, const char *file, uint64_t line
 	free(rawz);
 }
 
-/* Pass 1: every period, and the reader's rejects. */
+static void feed(remit__ctx *cx, const remit__row *row)
+{
+	const struct remit_regime *r = cx->regime;
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->wants_population && m->type->person)
+			m->type->person(m, cx, row);
+	}
+}
+
+/* May the first read feed the modules (see the top of the file)? */
+static bool feed_early(const struct remit_regime *r)
+{
+	for (size_t i = 0; i < r->nmodules; i++) {
+		const remit__module *m = r->modules[i];
+		if (m->wants_population && m->type->person && !m->type->person_state_only)
+			return false;
+	}
+	return true;
+}
+
+/* The first read: every period, the reader's rejects and, if `early`,
+ * each valid row fed to the modules. */
 static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *opt,
-		   remit_counts *counts, period **out, size_t *n, remit_error *err)
+		   remit_counts *counts, bool early, period **out, size_t *n, remit_error *err)
 {
 	size_t cap = 1024;
 	period *v = remit__xmalloc(cap * sizeof *v);
@@ -86,6 +120,8 @@ static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *o
 			v[(*n)++] = (period){remit__intern(cx->patients, p.p, p.n), row.ordinal,
 					     row.f[REMIT__P_FROM].i,
 					     remit__registration_end(&row), row.line};
+			if (early)
+				feed(cx, &row);
 		}
 		remit__numpool_reset(cx->pool);
 	}
@@ -93,12 +129,47 @@ static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *o
 	return rc;
 }
 
+/* Sort v[0..n) by patient, start and file order: a counting sort by the
+ * patient ids (below npatients; stable, so file order within a patient),
+ * then by start within each patient (insertion, as a patient has few
+ * periods; qsort for one with many). */
+static void sort_periods(period *v, size_t n, uint32_t npatients)
+{
+	uint64_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
+	for (size_t i = 0; i < n; i++)
+		at[v[i].patient + 1]++;
+	for (uint32_t p = 0; p < npatients; p++)
+		at[p + 1] += at[p];
+	period *w = remit__xmalloc((n ? n : 1) * sizeof *w);
+	for (size_t i = 0; i < n; i++)
+		w[at[v[i].patient]++] = v[i];
+	memcpy(v, w, n * sizeof *v);
+	free(w);
+	free(at);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].patient == v[i].patient; j++)
+			;
+		if (j - i > 16) {
+			qsort(v + i, j - i, sizeof *v, cmp_period);
+			continue;
+		}
+		for (size_t k = i + 1; k < j; k++) { /* (stable: file order among equal starts) */
+			period x = v[k];
+			size_t h = k;
+			for (; h > i && v[h - 1].from > x.from; h--)
+				v[h] = v[h - 1];
+			v[h] = x;
+		}
+	}
+}
+
 /* Mark in `bad` (a bit per ordinal) each period that starts before the
  * end of an earlier-starting accepted period of the same patient; `with`
- * records the line of the period it overlaps. */
-static void find_overlaps(period *v, size_t n, uint64_t *bad, uint64_t *with)
+ * records the line of the period it overlaps.  v is sorted by patient,
+ * start and file order.  Returns the periods marked. */
+static size_t find_overlaps(const period *v, size_t n, uint64_t *bad, uint64_t *with)
 {
-	qsort(v, n, sizeof *v, cmp_period);
+	size_t marked = 0;
 	for (size_t i = 1, last = 0; i < n; i++) {
 		if (v[i].patient != v[last].patient) {
 			last = i;
@@ -107,19 +178,25 @@ static void find_overlaps(period *v, size_t n, uint64_t *bad, uint64_t *with)
 		if (v[i].from <= v[last].to) {
 			bad[v[i].ordinal / 64] |= (uint64_t)1 << (v[i].ordinal % 64);
 			with[v[i].ordinal] = v[last].line;
+			marked++;
 		} else {
 			last = i;
 		}
 	}
+	return marked;
 }
 
-static void feed(remit__ctx *cx, const remit__row *row)
+/* Begin again the state of each module fed people (the first read fed
+ * rows that are now rejected). */
+static void begin_again(remit__ctx *cx)
 {
 	const struct remit_regime *r = cx->regime;
 	for (size_t i = 0; i < r->nmodules; i++) {
 		const remit__module *m = r->modules[i];
-		if (m->wants_population && m->type->person)
-			m->type->person(m, cx, row);
+		if (!m->wants_population || !m->type->person || !m->type->run_begin)
+			continue;
+		m->type->run_end(m, cx->state[i]);
+		cx->state[i] = m->type->run_begin(m, cx);
 	}
 }
 
@@ -136,15 +213,21 @@ int remit__population_load(remit__ctx *cx, remit__reader *rd, const remit_run_op
 	cx->pattr_map = map;
 	period *v = NULL;
 	size_t n = 0;
+	bool early = feed_early(cx->regime);
 	if (rc == 0)
-		rc = collect(cx, rd, opt, counts, &v, &n, err);
+		rc = collect(cx, rd, opt, counts, early, &v, &n, err);
 	uint64_t rows = counts->population_read;
 	uint64_t *bad = remit__xcalloc(rows / 64 + 1, sizeof *bad);
 	uint64_t *with = remit__xcalloc(rows + 1, sizeof *with);
 	if (rc == 0) {
-		find_overlaps(v, n, bad, with);
-		rc = remit__reader_rewind(rd, err);
+		sort_periods(v, n, cx->patients->n);
+		if (find_overlaps(v, n, bad, with) == 0 && early)
+			rc = 1; /* fed already: no second read */
+		else if (early)
+			begin_again(cx);
 	}
+	if (rc == 0)
+		rc = remit__reader_rewind(rd, err);
 	remit__row row;
 	remit__reject rej;
 	while (rc == 0 && (rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {

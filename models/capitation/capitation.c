@@ -833,6 +833,7 @@ const remit__module_type remit__capitation_module = {
 	.run_begin = cap_run_begin,
 	.run_end = cap_run_end,
 	.person = cap_person,
+	.person_state_only = true,
 	.price = cap_price,
 	.finish = cap_finish,
 	.explain_person = cap_explain_person,

@@ -707,6 +707,7 @@ const remit__module_type remit__year_of_care_module = {
 	.run_begin = yoc_run_begin,
 	.run_end = yoc_run_end,
 	.person = yoc_person,
+	.person_state_only = true,
 	.price = yoc_price,
 	.finish = yoc_finish,
 	.free = yoc_free,
