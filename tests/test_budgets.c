@@ -250,6 +250,60 @@ Test(year_of_care, one_day_overlap_is_rejected_by_the_engine)
 	cr_assert_eq(g.n, 1);
 }
 
+/* Which of two periods is rejected follows their start dates, not their
+ * lines, across interleaved patients; of two with the same start, the later
+ * line.  (The first read fed every valid row to the module: its state is
+ * begun again before the accepted rows are fed.) */
+Test(year_of_care, overlaps_follow_start_dates_not_lines)
+{
+	got g;
+	run(yoc_regime(TIER_COLUMN PRORATE), "",
+	    "Z1,P1,C01,2024-10-01,,60,M,diabetes,2,\n"           /* line 2 */
+	    "Z2,P1,C01,2024-04-01,,60,M,diabetes,2,\n"           /* line 3 */
+	    "Z1,P1,C01,2024-04-01,2024-12-31,60,M,diabetes,2,\n" /* line 4 */
+	    "Z3,P1,C01,2024-05-01,,60,M,diabetes,2,\n"           /* line 5 */
+	    "Z3,P1,C01,2024-05-01,,60,M,diabetes,2,\n",          /* line 6 */
+	    &g);
+	cr_assert_eq(g.rejected, 2);
+	/* line 4 starts first and ends 2024-12-31, after line 2's start */
+	cr_assert_str_eq(g.rejects[0], "Z1:2: from: registration overlaps the period on line 4");
+	cr_assert_str_eq(g.rejects[1], "Z3:6: from: registration overlaps the period on line 5");
+	cr_assert_eq(g.counts.population_rejected, 2);
+	/* Z1 (line 4): 2024-04-01..12-31 = 183 + 31 + 30 + 31 = 275 days:
+	 * 890 × 275/365 = 244750/365 = 670.547945… → 670.55 */
+	cr_assert_str_eq(amount(&g, "budget", "C01", "RXL", "Z1"), "670.55");
+	cr_assert_str_eq(amount(&g, "budget", "C01", "RXL", "Z2"), "890.00");
+	/* Z3 (line 5): from 2024-05-01, 365 − 30 = 335 days:
+	 * 890 × 335/365 = 298150/365 = 816.849315… → 816.85 */
+	cr_assert_str_eq(amount(&g, "budget", "C01", "RXL", "Z3"), "816.85");
+	cr_assert_eq(g.n, 3);
+}
+
+/* A patient with many periods (21, more than are sorted by insertion),
+ * written latest first: ten days at the start of each half-month from
+ * 2024-04 to 2025-01, and a last line inside 2024-06-01..10. */
+Test(year_of_care, many_periods_of_one_patient)
+{
+	static const char *months[] = {"2025-01", "2024-12", "2024-11", "2024-10", "2024-09",
+				       "2024-08", "2024-07", "2024-06", "2024-05", "2024-04"};
+	char pop[4096];
+	size_t k = 0;
+	for (int m = 0; m < 10; m++) /* lines 2 + 2m (days 11..20) and 3 + 2m (days 1..10) */
+		k += (size_t)snprintf(pop + k, sizeof pop - k,
+				      "Z5,P1,C01,%s-11,%s-20,60,M,diabetes,2,\n"
+				      "Z5,P1,C01,%s-01,%s-10,60,M,diabetes,2,\n",
+				      months[m], months[m], months[m], months[m]);
+	snprintf(pop + k, sizeof pop - k, "Z5,P1,C01,2024-06-05,2024-06-08,60,M,diabetes,2,\n");
+	got g;
+	run(yoc_regime(TIER_COLUMN PRORATE), "", pop, &g);
+	cr_assert_eq(g.rejected, 1);
+	/* 2024-06-01..10 is on line 3 + 2 × 7 = 17 */
+	cr_assert_str_eq(g.rejects[0], "Z5:22: from: registration overlaps the period on line 17");
+	/* 20 periods × 10 days = 200 days: 890 × 200/365 = 178000/365 = 487.671232… → 487.67 */
+	cr_assert_str_eq(amount(&g, "budget", "C01", "RXL", "Z5"), "487.67");
+	cr_assert_eq(g.n, 1);
+}
+
 Test(year_of_care, tier_rules_first_match)
 {
 	const char *rules = "    tier:\n"
