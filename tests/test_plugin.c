@@ -628,6 +628,39 @@ Test(plugin, phb_example_pays_budgets_pro_rata)
 	remit_regime_free(r);
 }
 
+/* A plugin pays people as it meets them, so it meets only accepted
+ * periods: P1's second period (line 3, from 2024-10-01) overlaps line 2
+ * and is rejected, and P1 is paid once. */
+Test(plugin, phb_meets_only_accepted_periods)
+{
+	load_plugin("phb");
+	remit_regime *r;
+	remit_error err;
+	cr_assert_eq(remit_regime_load(PHB "phb.yaml", NULL, NULL, &r, &err), REMIT_OK, "%s",
+		     err.message);
+	static const char act[] = "id,patient,provider,commissioner,pod,code,start,end\n"
+				  "H1,P1,AGENCY1,C01,PHB,CARE,2024-05-01,2024-05-01\n";
+	static const char pop[] =
+		"patient,practice,commissioner,from,to,age,sex,conditions,tier,need,phb_holder\n"
+		"P1,Y001,C01,2023-01-01,,70,F,CHC,,,AGENCY1\n"
+		"P1,Y001,C01,2024-10-01,,70,F,CHC,,,AGENCY1\n";
+	got g = {0};
+	remit_run_options o = {.on_line = got_line, .on_unpriced = got_unpriced, .ud = &g};
+	remit_result *res;
+	cr_assert_eq(remit_price_buffers(r, act, strlen(act), pop, strlen(pop), &o, &res, &err),
+		     REMIT_OK, "%s", err.message);
+	cr_assert_eq(g.n, 1);
+	cr_assert_str_eq(g.line[0], " budget C01>AGENCY1 P1 12000.00 [budget 12000 x 365/365 days "
+				    "registered]");
+	cr_assert_str_eq(remit_result_total(res), "12000.00");
+	remit_counts c;
+	remit_result_counts(res, &c);
+	cr_assert_eq(c.population_read, 2);
+	cr_assert_eq(c.population_rejected, 1);
+	remit_result_free(res);
+	remit_regime_free(r);
+}
+
 /* ---- plugins on several threads ----------------------------------------- */
 
 typedef struct job {
