@@ -20,8 +20,9 @@ uint32_t remit__regs_add(remit__regs *r, remit__ctx *cx, const remit__row *perso
 	if (id == REMIT__NONE) /* the engine interns every valid row's patient */
 		id = remit__intern(cx->patients, p.p, p.n);
 	if (id >= r->nheads) {
-		/* the engine has interned every patient of the file before the
-		 * first person() call: size the heads for all of them at once */
+		/* room for every patient interned so far (all of the file's
+		 * when the population is fed on a second read), and at least
+		 * twice the heads: few reallocations as people come */
 		uint32_t n = cx->patients->n > id ? cx->patients->n : id + 1;
 		if (n < 2 * r->nheads)
 			n = 2 * r->nheads;
