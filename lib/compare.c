@@ -104,27 +104,151 @@ static remit__xsum *keyed_of(keyed *k, size_t n, remit__str name)
 	return k->v + (size_t)id * n;
 }
 
-void remit__cmp_line(remit__cmp *c, size_t i, const remit__pline *l)
+/* Add to regime i's sums what lines paying `amount` (components: comp[k]
+ * for each bit k of `comps`) from payer to payee under module m, pod
+ * given, add up to. */
+static void add_lines(remit__cmp *c, size_t i, remit__str payee_name, remit__str payer_name,
+		      const remit__module *m, remit__str pod, const remit__xsum *amount,
+		      const remit__xsum *comp, uint32_t comps)
 {
-	uint32_t payee_id = org_of(c, l->payee), payer_id = org_of(c, l->payer);
+	uint32_t payee_id = org_of(c, payee_name), payer_id = org_of(c, payer_name);
 	org *payee = &c->orgs[payee_id], *payer = &c->orgs[payer_id];
 	payee->receives = true;
-	remit__xsum_add(&payee->received[i], l->amount);
-	remit__xsum_add(&payer->paid[i], l->amount);
+	remit__xsum_add_xsum(&payee->received[i], amount);
+	remit__xsum_add_xsum(&payer->paid[i], amount);
+	for (int k = 0; k < REMIT_C_COUNT; k++) {
+		if (!(comps >> k & 1))
+			continue;
+		remit__xsum_add_xsum(&payee->comp[i * REMIT_C_COUNT + k], &comp[k]);
+		remit__xsum_sub_xsum(&payer->comp[i * REMIT_C_COUNT + k], &comp[k]);
+	}
+	remit__str ms = {m->name, (uint32_t)strlen(m->name)};
+	uint32_t mid = remit__intern(&c->modules, ms.p, ms.n);
+	remit__xsum_add_xsum(&mod_of(c, payee, mid)[i], amount);
+	remit__xsum_sub_xsum(&mod_of(c, payer, mid)[i], amount);
+	remit__xsum_add_xsum(&keyed_of(&c->by_module, c->n, ms)[i], amount);
+	if (!pod.n)
+		pod = (remit__str){"(none)", 6};
+	remit__xsum_add_xsum(&keyed_of(&c->by_pod, c->n, pod)[i], amount);
+}
+
+/* ---- pending lines ---------------------------------------------------------
+ * A comparison meets millions of lines and only a few thousand different
+ * (payee, payer, module, pod, regime): adding each line to the dozen sums
+ * it feeds (through five name lookups) cost most of `compare`'s time.  So
+ * a line adds its amount and components to its cell, found by one hash of
+ * the five, and the cells are added to the sums when something reads them
+ * (a writer, a merge) or when they are CELLS_MAX.  The cells are kept, and
+ * added, in the order they were first met: each organisation's modules,
+ * which the writers list in the order they were first met, keep that
+ * order.  A line whose names are longer than a cell holds adds the cells
+ * first, then itself. */
+#define CELLS_MAX 4096
+
+static uint64_t lcell_hash(remit__skey payee, size_t pn, remit__skey payer, size_t rn,
+			   remit__skey pod, size_t dn, const remit__module *m, size_t i)
+{
+	uint64_t h = remit__mum(payee.a ^ (uint64_t)pn << 56 ^ 0x9e3779b97f4a7c15ull,
+				payer.a ^ (uint64_t)rn << 56 ^ (uintptr_t)m);
+	h = remit__mum(h ^ payee.b ^ (uint64_t)i << 32, payer.b ^ 0xe7037ed1a0b428dbull);
+	return remit__mum(h ^ pod.a ^ (uint64_t)dn << 56, pod.b ^ 0x8ebc6af09c88c6e3ull);
+}
+
+void remit__cmp_settle(remit__cmp *c)
+{
+	for (uint32_t j = 0; j < c->ncells; j++) {
+		lcell *e = &c->cells[j];
+		add_lines(c, e->regime, (remit__str){e->names[0], e->payee_n},
+			  (remit__str){e->names[1], e->payer_n}, e->module,
+			  (remit__str){e->names[2], e->pod_n}, &e->amount, e->comp, e->comps);
+		remit__xsum_clear(&e->amount);
+		for (int k = 0; k < REMIT_C_COUNT; k++)
+			if (e->comps >> k & 1)
+				remit__xsum_clear(&e->comp[k]);
+	}
+	c->ncells = 0;
+	if (c->cell_slots)
+		memset(c->cell_slots, 0, ((size_t)c->cell_mask + 1) * sizeof *c->cell_slots);
+}
+
+/* The cell of a line (names of at most REMIT__SKEY_MAX bytes), made if new. */
+static lcell *cell_of(remit__cmp *c, size_t i, const remit__pline *l)
+{
+	if (c->ncells == CELLS_MAX)
+		remit__cmp_settle(c);
+	if (c->ncells == c->capcells) { /* (then at most half the slots are used) */
+		c->capcells = c->capcells ? c->capcells * 2 : 64;
+		c->cells = remit__xrealloc(c->cells, c->capcells * sizeof *c->cells);
+		free(c->cell_slots);
+		c->cell_mask = 2 * c->capcells - 1;
+		c->cell_slots = remit__xcalloc((size_t)c->cell_mask + 1, sizeof *c->cell_slots);
+		for (uint32_t j = 0; j < c->ncells; j++) {
+			const lcell *e = &c->cells[j];
+			uint32_t h = (uint32_t)lcell_hash(e->payee, e->payee_n, e->payer, e->payer_n,
+							  e->pod, e->pod_n, e->module, e->regime) &
+				     c->cell_mask;
+			while (c->cell_slots[h])
+				h = (h + 1) & c->cell_mask;
+			c->cell_slots[h] = j + 1;
+		}
+	}
+	size_t pn = l->payee.n, rn = l->payer.n, dn = l->pod.n;
+	remit__skey payee = remit__skey_of(l->payee.p, pn), payer = remit__skey_of(l->payer.p, rn),
+		    pod = remit__skey_of(l->pod.p, dn);
+	uint32_t h = (uint32_t)lcell_hash(payee, pn, payer, rn, pod, dn, l->module, i) & c->cell_mask;
+	for (uint32_t j; (j = c->cell_slots[h]) != 0; h = (h + 1) & c->cell_mask) {
+		lcell *e = &c->cells[j - 1];
+		if (e->module == l->module && e->regime == i && e->payee_n == pn &&
+		    e->payer_n == rn && e->pod_n == dn && remit__skey_eq(e->payee, payee) &&
+		    remit__skey_eq(e->payer, payer) && remit__skey_eq(e->pod, pod))
+			return e;
+	}
+	lcell *e = &c->cells[c->ncells];
+	memset(e, 0, sizeof *e);
+	e->payee = payee;
+	e->payer = payer;
+	e->pod = pod;
+	e->payee_n = (uint8_t)pn;
+	e->payer_n = (uint8_t)rn;
+	e->pod_n = (uint8_t)dn;
+	e->regime = (uint32_t)i;
+	e->module = l->module;
+	memcpy(e->names[0], l->payee.p, pn);
+	memcpy(e->names[1], l->payer.p, rn);
+	if (dn)
+		memcpy(e->names[2], l->pod.p, dn);
+	c->cell_slots[h] = ++c->ncells;
+	return e;
+}
+
+void remit__cmp_line(remit__cmp *c, size_t i, const remit__pline *l)
+{
+	remit__xsum one = REMIT__XSUM_INIT, comp[REMIT_C_COUNT];
+	lcell *e = NULL;
+	if (l->payee.n <= REMIT__SKEY_MAX && l->payer.n <= REMIT__SKEY_MAX &&
+	    l->pod.n <= REMIT__SKEY_MAX) {
+		e = cell_of(c, i, l);
+	} else { /* names too long for a cell: after the cells, by itself */
+		remit__cmp_settle(c);
+		memset(comp, 0, sizeof comp);
+	}
+	remit__xsum *amount = e ? &e->amount : &one, *cv = e ? e->comp : comp;
+	uint32_t comps = 0;
+	remit__xsum_add(amount, l->amount);
 	for (int k = 0; k < REMIT_C_COUNT; k++) {
 		if (remit__num_sign(l->comp[k]) == 0)
 			continue;
-		remit__xsum_add(&payee->comp[i * REMIT_C_COUNT + k], l->comp[k]);
-		remit__xsum_sub(&payer->comp[i * REMIT_C_COUNT + k], l->comp[k]);
+		remit__xsum_add(&cv[k], l->comp[k]);
+		comps |= 1u << k;
 	}
-	const char *mname = l->module->name;
-	uint32_t m = remit__intern(&c->modules, mname, strlen(mname));
-	remit__xsum_add(&mod_of(c, payee, m)[i], l->amount);
-	remit__xsum_sub(&mod_of(c, payer, m)[i], l->amount);
-	remit__str ms = {mname, (uint32_t)strlen(mname)};
-	remit__xsum_add(&keyed_of(&c->by_module, c->n, ms)[i], l->amount);
-	remit__str pod = l->pod.n ? l->pod : (remit__str){"(none)", 6};
-	remit__xsum_add(&keyed_of(&c->by_pod, c->n, pod)[i], l->amount);
+	if (e) {
+		e->comps |= comps;
+		return;
+	}
+	add_lines(c, i, l->payee, l->payer, l->module, l->pod, &one, comp, comps);
+	remit__xsum_clear(&one);
+	for (int k = 0; k < REMIT_C_COUNT; k++)
+		remit__xsum_clear(&comp[k]);
 }
 
 static trans *trans_of(remit__cmp *c, uint32_t from, uint32_t to, uint32_t regime)
@@ -201,9 +325,11 @@ static void keyed_merge(keyed *into, const keyed *from, size_t n)
 	}
 }
 
-void remit__cmp_merge(remit__cmp *c, const remit__cmp *k)
+void remit__cmp_merge(remit__cmp *c, remit__cmp *k)
 {
 	size_t n = c->n;
+	remit__cmp_settle(c); /* (c's lines come before k's) */
+	remit__cmp_settle(k);
 	/* names in the order k first saw them: after the parts before k, that
 	   is the order one thread sees them in (and each organisation's
 	   modules too, which the writers list in that order) */
@@ -277,6 +403,13 @@ void remit__cmp_free(remit__cmp *c)
 		free(o->mods);
 	}
 	free(c->orgs);
+	for (uint32_t j = 0; j < c->ncells; j++) { /* (lines left pending: an error) */
+		remit__xsum_clear(&c->cells[j].amount);
+		for (int k = 0; k < REMIT_C_COUNT; k++)
+			remit__xsum_clear(&c->cells[j].comp[k]);
+	}
+	free(c->cells);
+	free(c->cell_slots);
 	for (size_t k = 0; k < c->ntr; k++) {
 		remit__xsum_clear(&c->tr[k].from_amount);
 		remit__xsum_clear(&c->tr[k].to_amount);
@@ -592,6 +725,7 @@ static void text_reconciliation(writer *w)
 
 void remit__cmp_write_text(remit__cmp *c, const char *by, remit__write_fn out, void *ud)
 {
+	remit__cmp_settle(c);
 	writer w = {c, out, ud};
 	say(&w, "The same activity priced under %zu regimes:\n", c->n);
 	for (size_t i = 0; i < c->n; i++)
@@ -694,6 +828,7 @@ static void json_org(writer *w, uint32_t id)
 
 void remit__cmp_write_json(remit__cmp *c, remit__write_fn out, void *ud)
 {
+	remit__cmp_settle(c);
 	writer w = {c, out, ud};
 	char a[REMIT__NUM_BUF], b[REMIT__NUM_BUF];
 	say(&w, "{\"regimes\": [");
@@ -768,6 +903,7 @@ static void csv_row(writer *w, const char *section, const char *name, const char
 
 void remit__cmp_write_csv(remit__cmp *c, remit__write_fn out, void *ud)
 {
+	remit__cmp_settle(c);
 	writer w = {c, out, ud};
 	char a[REMIT__NUM_BUF];
 	remit__num shown[REMIT_C_COUNT];

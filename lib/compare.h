@@ -44,12 +44,15 @@ void remit__cmp_free(remit__cmp *c);
 
 /* A line emitted under regime i. */
 void remit__cmp_line(remit__cmp *c, size_t i, const remit__pline *l);
+/* Add the lines c keeps pending into its sums (the writers and merges
+ * do; see compare.c). */
+void remit__cmp_settle(remit__cmp *c);
 /* One activity row's fate under every regime (info[0..n)). */
 void remit__cmp_row(remit__cmp *c, const remit__cmp_rowinfo *info);
 /* Add k, the comparison of a part of the activity (the same regimes),
  * into c, which holds the parts before it: c is then what one pass over
  * both would have given (remit__cmp_counts aside). */
-void remit__cmp_merge(remit__cmp *c, const remit__cmp *k);
+void remit__cmp_merge(remit__cmp *c, remit__cmp *k);
 /* The reconciliation of regime i (after its run). */
 void remit__cmp_counts(remit__cmp *c, size_t i, const remit_counts *counts, const char *total,
 		       bool balanced);

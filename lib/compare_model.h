@@ -38,6 +38,18 @@ typedef struct keyed {
 	uint32_t cap;
 } keyed;
 
+/* Lines not yet added to the sums (compare.c, "pending lines"): one cell
+ * per payee, payer, module, point of delivery and regime. */
+typedef struct lcell {
+	remit__skey payee, payer, pod;
+	uint8_t payee_n, payer_n, pod_n;
+	uint32_t regime;
+	uint32_t comps; /* bit k: comp[k] was added to */
+	const remit__module *module;
+	char names[3][REMIT__SKEY_MAX]; /* payee, payer, pod */
+	remit__xsum amount, comp[REMIT_C_COUNT];
+} lcell;
+
 struct remit__cmp {
 	size_t n;
 	char **regimes;
@@ -57,6 +69,10 @@ struct remit__cmp {
 	char **totals;
 	bool *balanced;
 	remit__numpool *pool;
+	lcell *cells;   /* pending lines, in the order they were first met */
+	uint32_t ncells, capcells;
+	uint32_t *cell_slots; /* cell index + 1; 0: empty */
+	uint32_t cell_mask;
 };
 
 /* A value at the display scale into buf (REMIT__NUM_BUF bytes). */

@@ -1409,23 +1409,40 @@ static void xsum_units_q(mpq_ptr q, const remit__xsum *s)
 	mpz_clear(d);
 }
 
-void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t)
+static void xsum_addsub_xsum(remit__xsum *s, const remit__xsum *t, bool sub)
 {
 	i128 r;
-	if (!__builtin_add_overflow(s->units, t->units, &r)) {
+	if (!(sub ? __builtin_sub_overflow(s->units, t->units, &r)
+		  : __builtin_add_overflow(s->units, t->units, &r))) {
 		s->units = r;
 	} else {
 		mpq_t q;
 		mpq_init(q);
 		xsum_units_q(q, t);
 		xsum_big(s);
-		mpq_add(s->big, s->big, q);
+		if (sub)
+			mpq_sub(s->big, s->big, q);
+		else
+			mpq_add(s->big, s->big, q);
 		mpq_clear(q);
 	}
 	if (t->big) {
 		xsum_big(s);
-		mpq_add(s->big, s->big, t->big);
+		if (sub)
+			mpq_sub(s->big, s->big, t->big);
+		else
+			mpq_add(s->big, s->big, t->big);
 	}
+}
+
+void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t)
+{
+	xsum_addsub_xsum(s, t, false);
+}
+
+void remit__xsum_sub_xsum(remit__xsum *s, const remit__xsum *t)
+{
+	xsum_addsub_xsum(s, t, true);
 }
 
 remit__num remit__xsum_get(const remit__xsum *s, remit__numpool *pool)

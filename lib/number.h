@@ -318,6 +318,7 @@ typedef struct remit__xsum {
 void remit__xsum_add(remit__xsum *s, remit__num v);
 void remit__xsum_sub(remit__xsum *s, remit__num v);
 void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t);
+void remit__xsum_sub_xsum(remit__xsum *s, const remit__xsum *t);
 /* The exact total (small when it fits, else big in pool). */
 remit__num remit__xsum_get(const remit__xsum *s, remit__numpool *pool);
 void remit__xsum_clear(remit__xsum *s);

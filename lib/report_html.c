@@ -355,6 +355,7 @@ static void exposure_and_reconciliation(page *p)
 
 void remit__cmp_write_html(remit__cmp *c, remit__write_fn out, void *ud)
 {
+	remit__cmp_settle(c);
 	page p = {c, out, ud};
 	size_t np, nc;
 	uint32_t *prov = remit__cmp_orgs(c, true, &np), *comm = remit__cmp_orgs(c, false, &nc);

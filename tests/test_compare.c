@@ -103,16 +103,19 @@ static remit_regime *load(const char *yaml)
 	return r;
 }
 
-/* Compare the given regimes; return the report in `format`. */
-static char *compare(const char *const *yamls, size_t n, remit_report_format format, const char *by)
+/* Compare the given regimes over activity `acts` and population `pops`
+ * (CSV texts); return the report in `format`. */
+static char *compare_with(const char *const *yamls, size_t n, const char *acts, const char *pops,
+			  int threads, remit_report_format format, const char *by)
 {
 	remit_regime *r[3];
 	for (size_t i = 0; i < n; i++)
 		r[i] = load(yamls[i]);
-	char *act = remit_test_tmpfile(".csv", activity), *pop = remit_test_tmpfile(".csv", population);
+	char *act = remit_test_tmpfile(".csv", acts), *pop = remit_test_tmpfile(".csv", pops);
 	remit_comparison *c;
 	remit_error err;
-	int rc = remit_compare_files((const remit_regime *const *)r, n, act, pop, NULL, &c, &err);
+	remit_run_options o = {.threads = threads};
+	int rc = remit_compare_files((const remit_regime *const *)r, n, act, pop, &o, &c, &err);
 	cr_assert_eq(rc, REMIT_OK, "%s", err.message);
 	text t = {calloc(1, 1), 0};
 	cr_assert_eq(remit_comparison_write(c, format, by, collect, &t), REMIT_OK);
@@ -124,6 +127,11 @@ static char *compare(const char *const *yamls, size_t n, remit_report_format for
 	free(act);
 	free(pop);
 	return t.s;
+}
+
+static char *compare(const char *const *yamls, size_t n, remit_report_format format, const char *by)
+{
+	return compare_with(yamls, n, activity, population, 1, format, by);
 }
 
 static void has(const char *hay, const char *needle)
@@ -292,5 +300,59 @@ Test(compare, a_huge_amount_stays_on_its_own_row)
 	/* a3, a5 RYY → RYY: 50 + 50 under both */
 	has(j, "{\"from\": \"RYY\", \"to\": \"RYY\", \"rows\": 2, \"amounts\": [\"100.00\", "
 	       "\"100.00\"]}");
+	free(j);
+}
+
+/* 5,000 providers, each paid 100.00 for one X1 OPFU row by C01 under both
+ * regimes (B's bundle has no anchor: apc pays): 10,000 different payee,
+ * payer, module, pod and regime, so the comparison adds up its pending
+ * lines more than once on the way (4,096 at a time). */
+Test(compare, five_thousand_providers)
+{
+	size_t cap = 64 + 5000 * 48, k = 0;
+	char *act = malloc(cap);
+	k += (size_t)snprintf(act, cap, "id,patient,provider,commissioner,pod,code,start,end,diagnoses\n");
+	for (int i = 1; i <= 5000; i++)
+		k += (size_t)snprintf(act + k, cap - k, "r%d,P%d,R%04d,C01,OPFU,X1,2024-06-01,,\n", i,
+				      i, i);
+	const char *y[] = {regime_a, regime_b};
+	for (int threads = 1; threads <= 2; threads++) {
+		char *j = compare_with(y, 2, act, population, threads, REMIT_REPORT_JSON, NULL);
+		has(j, "\"C01\": {\"role\": \"commissioner\", \"net\": [\"-500000.00\", "
+		       "\"-500000.00\"], \"delta\": [\"0.00\"]");
+		has(j, "\"R0001\": {\"role\": \"provider\", \"net\": [\"100.00\", \"100.00\"]");
+		has(j, "\"R4097\": {\"role\": \"provider\", \"net\": [\"100.00\", \"100.00\"]");
+		has(j, "\"R5000\": {\"role\": \"provider\", \"net\": [\"100.00\", \"100.00\"], "
+		       "\"delta\": [\"0.00\"], \"delta_pct\": [\"0.0%\"], \"by_component\": "
+		       "{\"base\": [\"100.00\", \"100.00\"]}, \"by_module\": {\"apc\": "
+		       "[\"100.00\", \"100.00\"]}}");
+		has(j, "{\"regime\": \"B\", \"rows\": {\"read\": 5000, \"priced\": 5000, "
+		       "\"covered\": 0, \"unpriced\": 0, \"rejected\": 0}, \"total\": "
+		       "\"500000.00\", \"balanced\": true}");
+		free(j);
+	}
+	free(act);
+}
+
+/* An organisation lists its modules in the order it first met them, also
+ * when a later line's names are too long for the comparison's pending
+ * cells.  Regimes B then A: x1 gives RXL an apc line under both; y1, from
+ * a commissioner with a long name, an episode (hip, 9800) under B and an
+ * apc line (9000) under A.  RXL met apc first. */
+Test(compare, modules_in_the_order_met_with_long_names)
+{
+	static const char act[] =
+		"id,patient,provider,commissioner,pod,code,start,end,diagnoses\n"
+		"x1,P9,RXL,C01,OPFU,X1,2024-06-01,,\n"
+		"y1,P8,RXL,COMMISSIONER_WITH_A_LONG_NAME,EL,HN12A,2024-05-01,2024-05-04,\n";
+	const char *y[] = {regime_b, regime_a};
+	char *j = compare_with(y, 2, act, population, 1, REMIT_REPORT_JSON, NULL);
+	/* RXL: B 100 + 9800 = 9900; A 100 + 9000 = 9100 */
+	has(j, "\"RXL\": {\"role\": \"provider\", \"net\": [\"9900.00\", \"9100.00\"], "
+	       "\"delta\": [\"-800.00\"]");
+	has(j, "\"by_module\": {\"apc\": [\"100.00\", \"9100.00\"], \"hip\": [\"9800.00\", "
+	       "\"0.00\"]}}");
+	has(j, "\"COMMISSIONER_WITH_A_LONG_NAME\": {\"role\": \"commissioner\", \"net\": "
+	       "[\"-9800.00\", \"-9000.00\"]");
 	free(j);
 }
