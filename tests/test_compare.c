@@ -136,7 +136,7 @@ static char *compare(const char *const *yamls, size_t n, remit_report_format for
 
 static void has(const char *hay, const char *needle)
 {
-	cr_assert(strstr(hay, needle) != NULL, "missing:\n%s\n--- in ---\n%s", needle, hay);
+	cr_assert(strstr(hay, needle) != NULL, "missing:\n%s\n--- in ---\n%.4000s", needle, hay);
 }
 
 Test(compare, pbr_against_bundle_every_figure)
