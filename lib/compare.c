@@ -236,7 +236,7 @@ void remit__cmp_line(remit__cmp *c, size_t i, const remit__pline *l)
 	uint32_t comps = 0;
 	remit__xsum_add(amount, l->amount);
 	for (int k = 0; k < REMIT_C_COUNT; k++) {
-		if (remit__num_sign(l->comp[k]) == 0)
+		if (!l->comp[k].coef && !l->comp[k].big) /* zero (a big zero adds nothing) */
 			continue;
 		remit__xsum_add(&cv[k], l->comp[k]);
 		comps |= 1u << k;

@@ -1387,7 +1387,7 @@ static void xsum_addsub(remit__xsum *s, remit__num v, bool sub)
 	mpq_clear(q);
 }
 
-void remit__xsum_add(remit__xsum *s, remit__num v)
+void remit__xsum_add_any(remit__xsum *s, remit__num v)
 {
 	xsum_addsub(s, v, false);
 }

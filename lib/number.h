@@ -315,7 +315,19 @@ typedef struct remit__xsum {
 } remit__xsum;
 #define REMIT__XSUM_INIT {0, NULL}
 
-void remit__xsum_add(remit__xsum *s, remit__num v);
+void remit__xsum_add_any(remit__xsum *s, remit__num v);
+static inline void remit__xsum_add(remit__xsum *s, remit__num v)
+{
+	/* a decimal of 0..18 places: |coef| < 2^63 times 10^(18 − places) <
+	 * 2^60 fits in 128 bits, so only the sum can overflow */
+	__int128 r;
+	if (!v.big && v.exp >= 0 && v.exp <= REMIT__XSUM_EXP &&
+	    !__builtin_add_overflow(s->units,
+				    (__int128)v.coef * remit__p10[REMIT__XSUM_EXP - v.exp], &r))
+		s->units = r;
+	else
+		remit__xsum_add_any(s, v);
+}
 void remit__xsum_sub(remit__xsum *s, remit__num v);
 void remit__xsum_add_xsum(remit__xsum *s, const remit__xsum *t);
 void remit__xsum_sub_xsum(remit__xsum *s, const remit__xsum *t);
