@@ -219,18 +219,19 @@ int remit__population_load(remit__ctx *cx, remit__reader *rd, const remit_run_op
 	uint64_t rows = counts->population_read;
 	uint64_t *bad = remit__xcalloc(rows / 64 + 1, sizeof *bad);
 	uint64_t *with = remit__xcalloc(rows + 1, sizeof *with);
+	bool again = !early; /* a second read feeds the accepted rows */
 	if (rc == 0) {
 		sort_periods(v, n, cx->patients->n);
-		if (find_overlaps(v, n, bad, with) == 0 && early)
-			rc = 1; /* fed already: no second read */
-		else if (early)
+		if (find_overlaps(v, n, bad, with) > 0 && early) {
 			begin_again(cx);
+			again = true;
+		}
 	}
-	if (rc == 0)
+	if (rc == 0 && again)
 		rc = remit__reader_rewind(rd, err);
 	remit__row row;
 	remit__reject rej;
-	while (rc == 0 && (rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
+	while (rc == 0 && again && (rc = remit__reader_next(rd, cx->pool, &row, &rej, err)) > 0) {
 		if (rc == REMIT__READ_REJECT) {
 			rc = 0;
 			continue;
