@@ -3,6 +3,7 @@
  */
 #include "patients.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,48 +182,59 @@ static int cmp_prow(const void *a, const void *b)
 	return x->ordinal < y->ordinal ? -1 : x->ordinal > y->ordinal;
 }
 
-/* One patient's rows v[0..n) in (start, end, file order): by insertion
- * (most patients have a few), or qsort. */
-static void sort_dates(remit__prow *v, size_t n)
+void remit__sort_by_patient(void *records, size_t n, size_t size, size_t at_patient,
+			    uint32_t npatients, int (*cmp)(const void *, const void *))
 {
-	if (n > 16) {
-		qsort(v, n, sizeof *v, cmp_prow);
-		return;
+	unsigned char *v = records;
+	uint64_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
+	uint32_t p;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&p, v + i * size + at_patient, sizeof p);
+		at[p + 1]++;
 	}
-	for (size_t i = 1; i < n; i++) {
-		remit__prow x = v[i];
-		size_t j = i;
-		for (; j > 0 && cmp_prow(&v[j - 1], &x) > 0; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	for (uint32_t k = 0; k < npatients; k++)
+		at[k + 1] += at[k];
+	unsigned char *w = remit__xmalloc((n ? n : 1) * size);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&p, v + i * size + at_patient, sizeof p);
+		memcpy(w + at[p]++ * size, v + i * size, size);
 	}
+	memcpy(v, w, n * size);
+	free(at);
+	/* each patient's few records: by insertion (w is free room) */
+	for (size_t i = 0, j; i < n; i = j) {
+		uint32_t q;
+		memcpy(&p, v + i * size + at_patient, sizeof p);
+		for (j = i + 1; j < n; j++) {
+			memcpy(&q, v + j * size + at_patient, sizeof q);
+			if (q != p)
+				break;
+		}
+		if (j - i > 16) {
+			qsort(v + i * size, j - i, size, cmp);
+			continue;
+		}
+		for (size_t k = i + 1; k < j; k++) {
+			memcpy(w, v + k * size, size);
+			size_t h = k;
+			for (; h > i && cmp(v + (h - 1) * size, w) > 0; h--)
+				memcpy(v + h * size, v + (h - 1) * size, size);
+			memcpy(v + h * size, w, size);
+		}
+	}
+	free(w);
 }
 
 /* Hand each patient's rows of p (ids below npatients) to m, patients in
- * id order.  A counting sort by patient puts them together, in file order
- * (linear, where a general sort of all the rows is not), then each
- * patient's few rows are sorted by date. */
+ * id order, each patient's rows by date. */
 static void hand_out(remit__ctx *cx, const remit__module *m, prows *p, uint32_t npatients)
 {
-	uint32_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
-	for (size_t i = 0; i < p->n; i++)
-		at[p->v[i].patient]++;
-	uint32_t sum = 0;
-	for (uint32_t k = 0; k < npatients; k++) {
-		uint32_t c = at[k];
-		at[k] = sum;
-		sum += c;
-	}
-	remit__prow *v = remit__xmalloc((p->n + 1) * sizeof *v);
-	for (size_t i = 0; i < p->n; i++)
-		v[at[p->v[i].patient]++] = p->v[i];
-	free(at);
-	free(p->v);
-	p->v = v;
+	remit__prow *v = p->v;
+	remit__sort_by_patient(v, p->n, sizeof *v, offsetof(remit__prow, patient), npatients,
+			       cmp_prow);
 	for (size_t i = 0, j; i < p->n; i = j) {
 		for (j = i + 1; j < p->n && v[j].patient == v[i].patient; j++)
 			;
-		sort_dates(v + i, j - i);
 		m->type->patient(m, cx, v + i, j - i);
 		remit__numpool_reset(cx->pool);
 	}

@@ -52,6 +52,15 @@ void remit__scan_discard(remit__scan *part);
  * the scan. */
 void remit__scan_finish(remit__scan *s, bool ok);
 
+/* Sort n records of `size` bytes by patient, then each patient's by cmp
+ * (which sees two records of one patient): the patient is the uint32_t at
+ * byte at_patient of a record, below npatients.  A counting sort by
+ * patient, which keeps file order and is linear where a general sort of
+ * every record is not, then an insertion sort of each patient's few
+ * records (qsort for one with many). */
+void remit__sort_by_patient(void *records, size_t n, size_t size, size_t at_patient,
+			    uint32_t npatients, int (*cmp)(const void *, const void *));
+
 /* Whether the regime's per-patient modules can be scanned in parts (each
  * module whose scan writes its state has scan_fork and scan_join). */
 bool remit__scan_parallel_ok(const struct remit_regime *r);

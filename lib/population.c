@@ -7,19 +7,21 @@
  * consistent population, never half of an overlap.  Which period of two
  * is rejected depends on their start dates, not their lines, so it is
  * known only once every row has been read.  The first read therefore
- * collects every valid row's period; sorting them by patient (a counting
- * sort over the interned ids, then by start within a patient) finds the
- * overlaps.  When every module that wants the population only builds its
- * own state from people (module.h, person_state_only), the first read
- * also feeds them each valid row: if no period overlaps, as in most files,
- * that was the whole load.  Otherwise, and for modules that may pay people
+ * collects every valid row's period; sorting them by patient
+ * (remit__sort_by_patient), then by start, finds the overlaps.  When
+ * every module that wants the population only builds its own state from
+ * people (module.h, person_state_only), the first read also feeds them
+ * each valid row: if no period overlaps, as in most files, that was the
+ * whole load.  Otherwise, and for modules that may pay people
  * as they meet them (plugins), a second read feeds the accepted rows, the
  * states first begun again if the first read fed them.
  */
 #include "population.h"
 
 #include "activity.h"
+#include "patients.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,40 +131,6 @@ static int collect(remit__ctx *cx, remit__reader *rd, const remit_run_options *o
 	return rc;
 }
 
-/* Sort v[0..n) by patient, start and file order: a counting sort by the
- * patient ids (below npatients; stable, so file order within a patient),
- * then by start within each patient (insertion, as a patient has few
- * periods; qsort for one with many). */
-static void sort_periods(period *v, size_t n, uint32_t npatients)
-{
-	uint64_t *at = remit__xcalloc((size_t)npatients + 1, sizeof *at);
-	for (size_t i = 0; i < n; i++)
-		at[v[i].patient + 1]++;
-	for (uint32_t p = 0; p < npatients; p++)
-		at[p + 1] += at[p];
-	period *w = remit__xmalloc((n ? n : 1) * sizeof *w);
-	for (size_t i = 0; i < n; i++)
-		w[at[v[i].patient]++] = v[i];
-	memcpy(v, w, n * sizeof *v);
-	free(w);
-	free(at);
-	for (size_t i = 0, j; i < n; i = j) {
-		for (j = i + 1; j < n && v[j].patient == v[i].patient; j++)
-			;
-		if (j - i > 16) {
-			qsort(v + i, j - i, sizeof *v, cmp_period);
-			continue;
-		}
-		for (size_t k = i + 1; k < j; k++) { /* (stable: file order among equal starts) */
-			period x = v[k];
-			size_t h = k;
-			for (; h > i && v[h - 1].from > x.from; h--)
-				v[h] = v[h - 1];
-			v[h] = x;
-		}
-	}
-}
-
 /* Mark in `bad` (a bit per ordinal) each period that starts before the
  * end of an earlier-starting accepted period of the same patient; `with`
  * records the line of the period it overlaps.  v is sorted by patient,
@@ -221,7 +189,8 @@ int remit__population_load(remit__ctx *cx, remit__reader *rd, const remit_run_op
 	uint64_t *with = remit__xcalloc(rows + 1, sizeof *with);
 	bool again = !early; /* a second read feeds the accepted rows */
 	if (rc == 0) {
-		sort_periods(v, n, cx->patients->n);
+		remit__sort_by_patient(v, n, sizeof *v, offsetof(period, patient), cx->patients->n,
+				       cmp_period);
 		if (find_overlaps(v, n, bad, with) > 0 && early) {
 			begin_again(cx);
 			again = true;
