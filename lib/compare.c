@@ -154,6 +154,14 @@ static uint64_t lcell_hash(remit__skey payee, size_t pn, remit__skey payer, size
 	return remit__mum(h ^ pod.a ^ (uint64_t)dn << 56, pod.b ^ 0x8ebc6af09c88c6e3ull);
 }
 
+static void lcell_clear(lcell *e)
+{
+	remit__xsum_clear(&e->amount);
+	for (int k = 0; k < REMIT_C_COUNT; k++)
+		if (e->comps >> k & 1)
+			remit__xsum_clear(&e->comp[k]);
+}
+
 void remit__cmp_settle(remit__cmp *c)
 {
 	for (uint32_t j = 0; j < c->ncells; j++) {
@@ -161,10 +169,7 @@ void remit__cmp_settle(remit__cmp *c)
 		add_lines(c, e->regime, (remit__str){e->names[0], e->payee_n},
 			  (remit__str){e->names[1], e->payer_n}, e->module,
 			  (remit__str){e->names[2], e->pod_n}, &e->amount, e->comp, e->comps);
-		remit__xsum_clear(&e->amount);
-		for (int k = 0; k < REMIT_C_COUNT; k++)
-			if (e->comps >> k & 1)
-				remit__xsum_clear(&e->comp[k]);
+		lcell_clear(e);
 	}
 	c->ncells = 0;
 	if (c->cell_slots)
@@ -403,11 +408,8 @@ void remit__cmp_free(remit__cmp *c)
 		free(o->mods);
 	}
 	free(c->orgs);
-	for (uint32_t j = 0; j < c->ncells; j++) { /* (lines left pending: an error) */
-		remit__xsum_clear(&c->cells[j].amount);
-		for (int k = 0; k < REMIT_C_COUNT; k++)
-			remit__xsum_clear(&c->cells[j].comp[k]);
-	}
+	for (uint32_t j = 0; j < c->ncells; j++) /* (lines left pending: an error) */
+		lcell_clear(&c->cells[j]);
 	free(c->cells);
 	free(c->cell_slots);
 	for (size_t k = 0; k < c->ntr; k++) {
