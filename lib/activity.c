@@ -214,6 +214,7 @@ struct remit__reader {
 	const remit__schema *schema;
 	bool activity;
 	remit__csv *csv;
+	bool inflate_ahead;     /* remit__reader_inflate_ahead: kept for a rewind */
 	uint32_t ncols;         /* header fields */
 	struct fspec spec[MAX_SCHEMA];
 	/* fields with a column, in schema order (the id first, for activity) */
@@ -1507,9 +1508,11 @@ void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line
 
 static int open_csv(remit__reader *r, remit_error *err)
 {
-	if (r->path)
-		return remit__csv_open(r->path, &r->csv, err);
-	return remit__csv_open_mem(r->mem, r->mem_len, r->name, &r->csv, err);
+	int rc = r->path ? remit__csv_open(r->path, &r->csv, err)
+			 : remit__csv_open_mem(r->mem, r->mem_len, r->name, &r->csv, err);
+	if (rc == 0 && r->inflate_ahead)
+		remit__csv_inflate_ahead(r->csv);
+	return rc;
 }
 
 /* REMIT_ID_MEMORY (bytes, with an optional K, M or G) or ID_MEMORY. */
@@ -2064,6 +2067,12 @@ void remit__reader_span(const remit__reader *r, uint64_t *start, uint64_t *line,
 	*start = r->data_start;
 	*line = r->data_line;
 	*size = remit__csv_bytes_total(r->csv);
+}
+
+void remit__reader_inflate_ahead(remit__reader *r)
+{
+	r->inflate_ahead = true;
+	remit__csv_inflate_ahead(r->csv);
 }
 
 int remit__reader_rewind(remit__reader *r, remit_error *err)

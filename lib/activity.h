@@ -66,6 +66,11 @@ int remit__reader_next(remit__reader *r, remit__numpool *pool, remit__row *row,
 uint64_t remit__reader_bytes_done(const remit__reader *r);
 uint64_t remit__reader_bytes_total(const remit__reader *r);
 
+/* A gzip input is inflated ahead on a helper thread (remit__csv_inflate_ahead),
+ * now and after a rewind: for a run given more than one thread, since such
+ * an input is read in one piece. */
+void remit__reader_inflate_ahead(remit__reader *r);
+
 /* Start again from the first data row (reopening the file); duplicate-id
  * memory is kept, so a second pass reports the same rejects. */
 int remit__reader_rewind(remit__reader *r, remit_error *err);

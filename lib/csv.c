@@ -33,6 +33,8 @@
  */
 #include "csv.h"
 
+#include "gzip.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -42,7 +44,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -80,10 +81,9 @@ struct remit__csv {
 	bool in_eof;            /* the source has no more bytes */
 	uint64_t in_done;       /* bytes taken from the source */
 	uint64_t in_total;      /* source size, 0 if unknown */
-	/* gzip */
-	bool gz, gz_member_end;
-	z_stream z;
-	uchar *zin;
+	uchar *zin;             /* the first bytes, until they are known plain or gzip */
+	remit__gz *gz;          /* a gzip source: its inflated bytes */
+	bool gz_ahead;          /* inflate ahead on a helper thread (remit__csv_inflate_ahead) */
 	/* window: buf[pos, end) is unconsumed, buf[end] == 0; PAD readable
 	 * bytes follow buf[end] (for 16-byte loads) */
 	uchar *buf;
@@ -210,43 +210,19 @@ static ssize_t src_read_full(remit__csv *c, uchar *dst, size_t n, remit_error *e
 	return (ssize_t)done;
 }
 
-static int gz_fail(remit__csv *c, remit_error *err, int zr)
+/* Up to n inflated bytes of a gzip source; 0 at the end of its last
+ * member.  An error comes after every byte inflated before it: if this
+ * refill has some already (got_some), it returns −1 with nothing said, and
+ * the next refill (which remit__gz_read answers with the error again)
+ * tells it. */
+static ssize_t gz_read(remit__csv *c, uchar *dst, size_t n, bool got_some, remit_error *err)
 {
-	if (zr == Z_MEM_ERROR)
-		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory while decompressing");
-	return fatal(c, err, REMIT_EDATA, 0, "corrupt gzip stream: %s",
-		     c->z.msg ? c->z.msg : "invalid data");
-}
-
-/* Up to n decompressed bytes; 0 at the end of the last gzip member.
- * Concatenated members (as `cat a.gz b.gz` makes) are read in turn. */
-static ssize_t gz_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
-{
-	c->z.next_out = dst;
-	c->z.avail_out = (uInt)n;
-	while (c->z.avail_out > 0) {
-		if (c->z.avail_in == 0 && !c->in_eof) {
-			ssize_t got = src_read(c, c->zin, ZIN_SIZE, err);
-			if (got < 0)
-				return got;
-			c->z.next_in = c->zin;
-			c->z.avail_in = (uInt)got;
-		}
-		if (c->gz_member_end) {
-			if (c->z.avail_in == 0)
-				break; /* clean end of the last member */
-			inflateReset(&c->z);
-			c->gz_member_end = false;
-		}
-		int zr = inflate(&c->z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			c->gz_member_end = true;
-		else if (zr == Z_BUF_ERROR && c->z.avail_in == 0 && c->in_eof)
-			return fatal(c, err, REMIT_EDATA, 0, "truncated gzip stream");
-		else if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return gz_fail(c, err, zr);
-	}
-	return (ssize_t)(n - c->z.avail_out);
+	int status;
+	const char *why;
+	ssize_t got = remit__gz_read(c->gz, dst, n, &status, &why);
+	if (got < 0 && !got_some)
+		return fatal(c, err, status, 0, "%s", why);
+	return got;
 }
 
 /* ---- the window -------------------------------------------------------- */
@@ -294,11 +270,13 @@ static int refill(remit__csv *c, remit_error *err)
 		if (w < want)
 			want = (size_t)w;
 	}
-	size_t limit = c->end + want;
+	size_t limit = c->end + want, end0 = c->end;
 	while (c->end < limit && !c->eof) {
 		size_t room = limit - c->end;
-		ssize_t got = c->gz ? gz_read(c, c->buf + c->end, room, err)
+		ssize_t got = c->gz ? gz_read(c, c->buf + c->end, room, c->end > end0, err)
 				    : src_read(c, c->buf + c->end, room, err);
+		if (got < 0 && c->gz && c->end > end0)
+			break; /* the bytes before a gzip error first */
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
@@ -422,18 +400,18 @@ static int start(remit__csv *c, remit_error *err)
 	if (got < 0)
 		return (int)got;
 	if (got >= 2 && c->zin[0] == 0x1f && c->zin[1] == 0x8b) {
-		if (inflateInit2(&c->z, 15 + 16) != Z_OK)
+		c->gz = remit__gz_new(c->zin, (size_t)got, c->fd, c->mem, c->mem_len, c->mem_pos);
+		if (!c->gz)
 			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
-		c->gz = true;
-		c->z.next_in = c->zin;
-		c->z.avail_in = (uInt)got;
+		if (c->gz_ahead)
+			remit__gz_ahead(c->gz);
 	} else {
 		memcpy(c->buf, c->zin, (size_t)got);
 		c->end = (size_t)got;
 		c->buf[c->end] = '\0';
-		free(c->zin);
-		c->zin = NULL;
 	}
+	free(c->zin);
+	c->zin = NULL;
 	return 0;
 }
 
@@ -1177,6 +1155,13 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
 	return k;
 }
 
+void remit__csv_inflate_ahead(remit__csv *c)
+{
+	c->gz_ahead = true;
+	if (c->gz)
+		remit__gz_ahead(c->gz);
+}
+
 void remit__csv_set_slack(remit__csv *c, size_t slack)
 {
 	c->slack = slack ? slack : PART_SLACK;
@@ -1252,7 +1237,7 @@ const char *remit__csv_name(const remit__csv *c)
 uint64_t remit__csv_bytes_done(const remit__csv *c)
 {
 	if (c->gz)
-		return c->in_done - c->z.avail_in;
+		return remit__gz_used(c->gz);
 	return c->in_done - (c->end - c->pos);
 }
 
@@ -1265,8 +1250,7 @@ void remit__csv_close(remit__csv *c)
 {
 	if (!c)
 		return;
-	if (c->gz)
-		inflateEnd(&c->z);
+	remit__gz_free(c->gz); /* (its helper stops before fd closes) */
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->name);

@@ -101,6 +101,10 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window);
  * Sticky errors are cleared. */
 int remit__csv_seek(remit__csv *c, uint64_t start, uint64_t stop, bool exact, uint64_t line,
 		    remit_error *err);
+/* A gzip input is inflated ahead of the reader on a helper thread of its
+ * own (lib/gzip.h), from the next block on; the records are the same.
+ * Nothing for a plain input. */
+void remit__csv_inflate_ahead(remit__csv *c);
 /* Bytes read past `stop` at a time (0: the default, 64 KiB). */
 void remit__csv_set_slack(remit__csv *c, size_t slack);
 /* Where the next record starts (blank lines before it skipped once

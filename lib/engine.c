@@ -1563,6 +1563,17 @@ static int threads_of(const remit_run_options *opt)
 	return n > 64 ? 64 : n; /* more would only queue: at most 16 parts are in flight */
 }
 
+/* Given more than one thread, a gzip input (read in one piece) is inflated
+ * ahead of its reader on one of them. */
+static void inflate_ahead(remit__reader *rd, remit__reader *population, int threads)
+{
+	if (threads <= 1)
+		return;
+	remit__reader_inflate_ahead(rd);
+	if (population)
+		remit__reader_inflate_ahead(population);
+}
+
 /* A first pass whose parts keep holding duplicate ids prices most parts
  * twice (on a worker, then again here): past 8 parts of which 3 in 4 had
  * duplicates, the rest of the file is read on this thread, which checks
@@ -1920,9 +1931,10 @@ int remit__run(const remit_regime *r, remit__reader *rd, remit__reader *populati
 	/* (before the population: a module may pay people as it meets them) */
 	run->cx.detail = trace || (opt && (opt->on_line || opt->on_lines_csv));
 	run->cx.components = trace || (opt && opt->on_line);
+	int threads = threads_of(opt);
+	inflate_ahead(rd, population, threads);
 	if (population && remit__population_wanted(r))
 		rc = remit__population_load(&run->cx, population, opt, &run->counts, err);
-	int threads = threads_of(opt);
 	if (rc == 0 && needs_patients(r))
 		rc = prepass(&run, 1, rd, threads, err);
 	run->cx.trace = trace;
@@ -1998,6 +2010,7 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 		cxs[ready] = &runs[ready]->cx;
 	}
 	remit__cmp *cmp = remit__cmp_new(names, scales, n);
+	inflate_ahead(rd, population, threads_of(opt));
 	bool rewind = false;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		runs[i]->cmp = cmp;

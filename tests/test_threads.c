@@ -588,7 +588,8 @@ Test(threads, prepass_on_guessed_parts)
 
 Test(threads, gzip_and_odd_files)
 {
-	/* a gzip copy is read on one thread: the same outputs */
+	/* a gzip copy (read in one piece, inflated ahead on a helper thread
+	   at --threads 2): the same outputs */
 	char src[256], dst[256];
 	snprintf(src, sizeof src, "%s/activity.csv", dir);
 	snprintf(dst, sizeof dst, "%s/activity.csv.gz", dir);
@@ -614,6 +615,64 @@ Test(threads, gzip_and_odd_files)
 	price("plain.yaml", "empty.csv", NULL, 1, true);
 	price("plain.yaml", "empty.csv", NULL, 2, true);
 	same_as_one(2);
+}
+
+/* A gzip file cut short fails the same way on one thread and with a
+ * helper inflating ahead: at the same line, the one after the rows of
+ * every byte inflated (several blocks of them). */
+Test(threads, a_cut_gzip_fails_the_same_way)
+{
+	char src[256], dst[256];
+	snprintf(src, sizeof src, "%s/activity.csv", dir);
+	snprintf(dst, sizeof dst, "%s/cut.csv.gz", dir);
+	char *text = remit_test_slurp(src);
+	size_t n = strlen(text);
+	unsigned char *gz = malloc(n + 1024);
+	z_stream z = {0};
+	cr_assert_eq(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)text;
+	z.avail_in = (uInt)n;
+	z.next_out = gz;
+	z.avail_out = (uInt)(n + 1024);
+	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t len = z.total_out;
+	deflateEnd(&z);
+	FILE *f = fopen(dst, "wb");
+	cr_assert_not_null(f);
+	fwrite(gz, 1, len / 2, f);
+	fclose(f);
+	/* the line an inflater of the cut file stops in */
+	unsigned char *plain = malloc(n);
+	z_stream u = {0};
+	cr_assert_eq(inflateInit2(&u, 15 + 16), Z_OK);
+	u.next_in = gz;
+	u.avail_in = (uInt)(len / 2);
+	u.next_out = plain;
+	u.avail_out = (uInt)n;
+	cr_assert_eq(inflate(&u, Z_NO_FLUSH), Z_OK);
+	unsigned long line = 1;
+	for (size_t i = 0; i < u.total_out; i++)
+		line += plain[i] == '\n';
+	inflateEnd(&u);
+	cr_assert_gt(line, 40000);
+	char want[320];
+	snprintf(want, sizeof want, "%s:%lu:0: truncated gzip stream", dst, line);
+	char *err[3] = {0};
+	for (int t = 1; t <= 2; t++) {
+		char args[1024], *out = NULL;
+		snprintf(args, sizeof args, "price %s/plain.yaml --activity %s --threads %d --quiet",
+			 dir, dst, t);
+		int rc = remit_test_run(args, &out, &err[t]);
+		cr_assert_eq(rc, 4, "--threads %d: exit %d: %s", t, rc, err[t]);
+		cr_assert(strstr(err[t], want), "--threads %d: %s, not %s", t, err[t], want);
+		free(out);
+	}
+	cr_assert_str_eq(err[2], err[1]);
+	free(err[1]);
+	free(err[2]);
+	free(plain);
+	free(gz);
+	free(text);
 }
 
 /* A record with too many fields stops the run: the same error, at the same
