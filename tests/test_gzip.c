@@ -72,10 +72,11 @@ static int inflate_once(const unsigned char *gz, size_t n, unsigned char *dst, s
 /* Read the stream gz[0, n) (a memory source; its first `head` bytes as
  * the head) in steps of the sizes given in turn, ahead on a helper from
  * byte `ahead_at` on (SIZE_MAX: never), into dst.  Returns the bytes read;
- * *rc the last call's result, *status and *why its error. */
+ * *rc the last call's result, *status and *why its error; *out the stream,
+ * for the caller to free. */
 static size_t read_all(const unsigned char *gz, size_t n, size_t head, size_t ahead_at,
 		       unsigned char *dst, size_t cap, ssize_t *rc, int *status, const char **why,
-		       remit__gz **keep)
+		       remit__gz **out)
 {
 	static const size_t steps[] = {777, 100000, 1, 262144, 4096};
 	remit__gz *g = remit__gz_new(gz, head, -1, gz, n, head);
@@ -92,10 +93,7 @@ static size_t read_all(const unsigned char *gz, size_t n, size_t head, size_t ah
 			break;
 		at += (size_t)*rc;
 	}
-	if (keep)
-		*keep = g;
-	else
-		remit__gz_free(g);
+	*out = g; /* (*why is g's) */
 	return at;
 }
 
@@ -189,14 +187,16 @@ Test(gzip, damaged_data_fails_at_the_same_byte)
 		ssize_t rc;
 		int status = 0;
 		const char *why = NULL;
+		remit__gz *g;
 		size_t got = read_all(gz, len, 2, k ? 0 : SIZE_MAX, out, n + 1, &rc, &status, &why,
-				      NULL);
+				      &g);
 		cr_assert_eq(rc, -1);
 		cr_assert_eq(got, expect, "%s: %zu bytes, not %zu", k ? "ahead" : "one thread", got,
 			     expect);
 		cr_assert(memcmp(out, first, got) == 0);
 		cr_assert_eq(status, REMIT_EDATA);
 		cr_assert_str_eq(why, want);
+		remit__gz_free(g);
 	}
 	free(first);
 	free(out);

@@ -586,22 +586,33 @@ Test(threads, prepass_on_guessed_parts)
 		}
 }
 
-Test(threads, gzip_and_odd_files)
+/* DIR/name.gz: a gzip copy of DIR/name. */
+static void gzip_copy(const char *name)
 {
-	/* a gzip copy (read in one piece, inflated ahead on a helper thread
-	   at --threads 2): the same outputs */
 	char src[256], dst[256];
-	snprintf(src, sizeof src, "%s/activity.csv", dir);
-	snprintf(dst, sizeof dst, "%s/activity.csv.gz", dir);
+	snprintf(src, sizeof src, "%s/%s", dir, name);
+	snprintf(dst, sizeof dst, "%s/%s.gz", dir, name);
 	char *text = remit_test_slurp(src);
 	gzFile gz = gzopen(dst, "wb1");
 	cr_assert_not_null(gz);
 	gzwrite(gz, text, (unsigned)strlen(text));
 	gzclose(gz);
 	free(text);
+}
+
+Test(threads, gzip_and_odd_files)
+{
+	/* a gzip copy (read in one piece, inflated ahead on a helper thread
+	   at --threads 2): the same outputs */
+	gzip_copy("activity.csv");
 	price("plain.yaml", "activity.csv", NULL, 1, true);
 	price("plain.yaml", "activity.csv.gz", NULL, 2, true);
 	same_as_one_n(2, 2); /* rejects and unpriced rows name the file */
+	/* and a gzip population, its reader also inflating ahead */
+	gzip_copy("population.csv");
+	price("capitated.yaml", "activity.csv", "population.csv", 1, true);
+	price("capitated.yaml", "activity.csv.gz", "population.csv.gz", 2, true);
+	same_as_one_n(2, 2);
 	/* no final newline, a few rows: fewer parts than threads */
 	gen_activity("small.csv", 3000, 1200, false);
 	price("readmit.yaml", "small.csv", NULL, 1, true);
