@@ -128,6 +128,42 @@ Test(gzip, blocks_hold_the_stream_on_either_thread)
 	free(text);
 }
 
+/* Progress: once a block is being read, the compressed bytes zlib took to
+ * inflate it (what zlib alone takes to fill a block from the stream). */
+Test(gzip, used_counts_the_compressed_bytes_behind_the_blocks)
+{
+	size_t n = 2 * 1000 * 1000, len = 0;
+	unsigned char *text = text_of(n), *gz = NULL;
+	deflate_member(text, n, &gz, &len);
+	unsigned char *out = malloc(REMIT__GZ_BLOCK);
+	z_stream z = {0};
+	cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = gz;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)REMIT__GZ_BLOCK;
+	cr_assert_eq(inflate(&z, Z_NO_FLUSH), Z_OK);
+	cr_assert_eq(z.avail_out, 0);
+	uint64_t first = z.total_in;
+	inflateEnd(&z);
+	cr_assert_lt(first, len / 2);
+	for (int k = 0; k < 2; k++) {
+		remit__gz *g = remit__gz_new(gz, 10, -1, gz, len, 10);
+		if (k)
+			remit__gz_ahead(g);
+		int status;
+		const char *why;
+		cr_assert_eq(remit__gz_used(g), 0); /* nothing read yet */
+		cr_assert_eq(remit__gz_read(g, out, 1, &status, &why), 1);
+		cr_assert_eq(remit__gz_used(g), first, "%s: %llu, not %llu", k ? "ahead" : "one thread",
+			     (unsigned long long)remit__gz_used(g), (unsigned long long)first);
+		remit__gz_free(g);
+	}
+	free(out);
+	free(gz);
+	free(text);
+}
+
 /* Cut short at a third of its compressed bytes: every byte zlib can
  * inflate from the cut stream comes first, then "truncated gzip stream",
  * said again by the next call; the same on either thread. */
