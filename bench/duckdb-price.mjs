@@ -1,16 +1,17 @@
 // duckdb-price.mjs — the benchmark's pricing job in DuckDB, with exact DECIMALs:
 //   total per provider of round((price + max(0, los - trim) * excess_day) * mff, 2)
-// Usage: node duckdb-price.mjs DIR THREADS   → JSON {"seconds": s, "by_payee": {...}} on stdout
+// Usage: node duckdb-price.mjs DIR THREADS [ACTIVITY]   → JSON {"seconds": s, "by_payee": {...}} on stdout
+//   (ACTIVITY: the claims file in DIR, activity.csv unless given, e.g. activity.csv.gz)
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [dir, threads] = process.argv.slice(2);
+const [dir, threads, activity = 'activity.csv'] = process.argv.slice(2);
 const t0 = process.hrtime.bigint();
 const db = await DuckDBInstance.create(':memory:', { threads: String(threads) });
 const con = await db.connect();
 const sql = `
 SELECT a.provider,
        CAST(SUM(ROUND((t.price + GREATEST(0, a.los - t.trim) * t.excess_day) * m.mff, 2)) AS VARCHAR) AS total
-FROM read_csv('${dir}/activity.csv', header = true, columns = {
+FROM read_csv('${dir}/${activity}', header = true, columns = {
        'id': 'VARCHAR', 'patient': 'VARCHAR', 'provider': 'VARCHAR', 'commissioner': 'VARCHAR',
        'code': 'VARCHAR', 'pod': 'VARCHAR', 'start': 'DATE', 'end': 'DATE', 'los': 'INTEGER',
        'age': 'INTEGER', 'sex': 'VARCHAR'}) a

@@ -18,6 +18,10 @@
 #     of the medians, for the Release build and the PGO one;
 #  2. the same job writing every line (--lines to a file), at 1 and 2
 #     threads (the two files must be byte-identical);
+#     the same job read from a gzip copy of the claims (gzip -6, made once),
+#     remit and DuckDB at 1 and 2 threads, one run each (the totals must
+#     agree): a gzip stream is read in one piece, and remit's second thread
+#     inflates it ahead of the first;
 #  3. `remit synth` data (SYNTH_ROWS rows, default min(ROWS, 1000000)) under
 #     its regimes with a bundle, a year of care and a capitation budget (a
 #     population), and `remit compare` of three regimes, at 1 and 2 threads
@@ -133,6 +137,20 @@ for t in 1 2; do
 done
 cmp -s "$tmp/lines-1.csv" "$tmp/lines-2.csv" || { echo "lines differ between 1 and 2 threads"; ok=0; }
 rm -f "$tmp"/lines-*.csv
+if [ ! -s "$data/activity.csv.gz" ]; then
+	echo "compressing bench/$data/activity.csv (gzip -6) ..."
+	gzip -6 -c "$data/activity.csv" >"$data/activity.csv.gz.part"
+	mv "$data/activity.csv.gz.part" "$data/activity.csv.gz"
+fi
+for t in 1 2; do
+	read -r wr mr < <(run "$tmp/gz.json" "$build/remit" price "$data/regime.yaml" \
+		--activity "$data/activity.csv.gz" --json - --quiet --threads "$t")
+	read -r wd md < <(run "$tmp/gzduck.json" node duckdb-price.mjs "$data" "$t" activity.csv.gz)
+	line "tariff .gz: remit" "$t" "$wr" - "$mr" "$rows" "$(ratio "$wd" "$wr")"
+	line "tariff .gz: duckdb" "$t" "$wd" - "$md" "$rows"
+	diff -q <(totals "$tmp/gz.json") <(totals "$tmp/gzduck.json") >/dev/null ||
+		{ echo "gzip: totals differ at $t threads"; ok=0; }
+done
 # both_threads NAME CMD...: CMD (its stdout kept) at 1 and 2 threads, a line
 # each; the two outputs must be byte-identical
 both_threads() {
