@@ -83,7 +83,6 @@ struct remit__csv {
 	uint64_t in_total;      /* source size, 0 if unknown */
 	uchar *zin;             /* the first bytes, until they are known plain or gzip */
 	remit__gz *gz;          /* a gzip source: its inflated bytes */
-	bool gz_ahead;          /* inflate ahead on a helper thread (remit__csv_inflate_ahead) */
 	/* window: buf[pos, end) is unconsumed, buf[end] == 0; PAD readable
 	 * bytes follow buf[end] (for 16-byte loads) */
 	uchar *buf;
@@ -403,8 +402,6 @@ static int start(remit__csv *c, remit_error *err)
 		c->gz = remit__gz_new(c->zin, (size_t)got, c->fd, c->mem, c->mem_len, c->mem_pos);
 		if (!c->gz)
 			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
-		if (c->gz_ahead)
-			remit__gz_ahead(c->gz);
 	} else {
 		memcpy(c->buf, c->zin, (size_t)got);
 		c->end = (size_t)got;
@@ -1157,7 +1154,6 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
 
 void remit__csv_inflate_ahead(remit__csv *c)
 {
-	c->gz_ahead = true;
 	if (c->gz)
 		remit__gz_ahead(c->gz);
 }
