@@ -144,7 +144,7 @@ static void fill(remit__gz *g, struct block *b)
 	}
 	b->n = REMIT__GZ_BLOCK - z->avail_out;
 	b->last |= b->status != 0;
-	b->used = g->in_done;
+	b->used = g->in_done - z->avail_in;
 }
 
 /* The helper: fill blocks while there is room in the ring. */
