@@ -51,6 +51,17 @@ static void deflate_member(const unsigned char *text, size_t n, unsigned char **
 	deflateEnd(&z);
 }
 
+/* n bytes of text_of as one gzip member: the stream (*len bytes), and the
+ * text in *text. */
+static unsigned char *gzip_of(size_t n, unsigned char **text, size_t *len)
+{
+	unsigned char *gz = NULL;
+	*text = text_of(n);
+	*len = 0;
+	deflate_member(*text, n, &gz, len);
+	return gz;
+}
+
 /* What zlib inflates from gz[0, n) in one call into room for cap bytes:
  * *got bytes, and the return code. */
 static int inflate_once(const unsigned char *gz, size_t n, unsigned char *dst, size_t cap,
@@ -132,9 +143,8 @@ Test(gzip, blocks_hold_the_stream_on_either_thread)
  * inflate it (what zlib alone takes to fill a block from the stream). */
 Test(gzip, used_counts_the_compressed_bytes_behind_the_blocks)
 {
-	size_t n = 2 * 1000 * 1000, len = 0;
-	unsigned char *text = text_of(n), *gz = NULL;
-	deflate_member(text, n, &gz, &len);
+	size_t n = 2 * 1000 * 1000, len;
+	unsigned char *text, *gz = gzip_of(n, &text, &len);
 	unsigned char *out = malloc(REMIT__GZ_BLOCK);
 	z_stream z = {0};
 	cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
@@ -197,9 +207,8 @@ static void fails_after(const unsigned char *gz, size_t len, const unsigned char
  * the same on either thread. */
 Test(gzip, a_cut_stream_gives_its_bytes_then_the_error)
 {
-	size_t n = 2 * 1000 * 1000, len = 0;
-	unsigned char *text = text_of(n), *gz = NULL;
-	deflate_member(text, n, &gz, &len);
+	size_t n = 2 * 1000 * 1000, len;
+	unsigned char *text, *gz = gzip_of(n, &text, &len);
 	size_t cut = len / 3, expect;
 	unsigned char *out = malloc(n);
 	char msg[128];
@@ -216,9 +225,8 @@ Test(gzip, a_cut_stream_gives_its_bytes_then_the_error)
  * after the bytes it inflated before it, on either thread. */
 Test(gzip, damaged_data_fails_at_the_same_byte)
 {
-	size_t n = 2 * 1000 * 1000, len = 0;
-	unsigned char *text = text_of(n), *gz = NULL;
-	deflate_member(text, n, &gz, &len);
+	size_t n = 2 * 1000 * 1000, len;
+	unsigned char *text, *gz = gzip_of(n, &text, &len);
 	gz[len / 2] ^= 0x55;
 	size_t expect;
 	unsigned char *out = malloc(n + 1);
@@ -238,9 +246,8 @@ Test(gzip, damaged_data_fails_at_the_same_byte)
  * error: Is a directory". */
 Test(gzip, a_source_that_cannot_be_read)
 {
-	size_t len = 0;
-	unsigned char *text = text_of(1000), *gz = NULL;
-	deflate_member(text, 1000, &gz, &len);
+	size_t len;
+	unsigned char *text, *gz = gzip_of(1000, &text, &len);
 	int fd = open(".", O_RDONLY | O_DIRECTORY);
 	cr_assert_geq(fd, 0);
 	for (int k = 0; k < 2; k++) {
@@ -264,9 +271,8 @@ Test(gzip, a_source_that_cannot_be_read)
 /* Freed with its helper filling the ring, a few bytes read: it stops. */
 Test(gzip, freed_while_the_helper_is_ahead)
 {
-	size_t n = 4 * 1000 * 1000, len = 0;
-	unsigned char *text = text_of(n), *gz = NULL;
-	deflate_member(text, n, &gz, &len);
+	size_t n = 4 * 1000 * 1000, len;
+	unsigned char *text, *gz = gzip_of(n, &text, &len);
 	for (int k = 0; k < 20; k++) {
 		remit__gz *g = remit__gz_new(gz, 2, -1, gz, len, 2);
 		remit__gz_ahead(g);
