@@ -72,6 +72,7 @@
  */
 #include "activity.h"
 #include "arena.h"
+#include "tempfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -215,6 +216,7 @@ struct remit__reader {
 	bool activity;
 	remit__csv *csv;
 	bool inflate_ahead;     /* remit__reader_inflate_ahead: kept for a rewind */
+	int no_copy;            /* a stream without a copy: why (errno) */
 	uint32_t ncols;         /* header fields */
 	struct fspec spec[MAX_SCHEMA];
 	/* fields with a column, in schema order (the id first, for activity) */
@@ -559,13 +561,22 @@ static int reread_row(remit__reader *r, uint64_t ordinal, remit__str *id, uint64
 	return 0;
 }
 
-/* Rows the input holds, estimated from the bytes per row so far. */
+/* Rows the input holds (at least the `rows` seen so far), estimated from
+ * the bytes per row so far: of the file, or for a stream, of its source
+ * (a gzip stream's compressed bytes; a pipe's size is not known). */
 static uint64_t rows_estimate(const remit__reader *r, uint64_t rows, uint64_t offset_now)
 {
-	uint64_t size = remit__csv_bytes_total(r->csv), bytes = offset_now - r->data_start;
-	if (!rows || !bytes || size <= r->data_start)
+	uint64_t size = remit__csv_bytes_total(r->csv), start = r->data_start;
+	uint64_t bytes = offset_now - start;
+	if (!remit__csv_seekable(r->csv)) {
+		start = 0;
+		bytes = remit__csv_bytes_done(r->csv);
+	}
+	if (!rows || !bytes || size <= start)
 		return rows;
-	unsigned __int128 est = (unsigned __int128)(size - r->data_start) * rows / bytes;
+	unsigned __int128 est = (unsigned __int128)(size - start) * rows / bytes;
+	if (est < rows)
+		return rows;
 	return est > ((uint64_t)1 << 40) ? (uint64_t)1 << 40 : (uint64_t)est;
 }
 
@@ -923,18 +934,13 @@ struct disk_id {
 	uint64_t hash, ordinal;
 };
 
-/* DISK_PARTS new temporary files (in $TMPDIR, else /tmp), already
- * unlinked; false if they cannot be made. */
+/* DISK_PARTS new temporary files (lib/tempfile.h); false if they cannot
+ * be made. */
 static bool disk_open(FILE **f)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
 	memset(f, 0, DISK_PARTS * sizeof *f);
 	for (int i = 0; i < DISK_PARTS; i++) {
-		snprintf(path, sizeof path, "%s/remit-ids-XXXXXX", dir && *dir ? dir : "/tmp");
-		int fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
+		int fd = remit__tempfile();
 		if (fd < 0 || !(f[i] = fdopen(fd, "w+b"))) {
 			if (fd >= 0)
 				close(fd);
@@ -1049,6 +1055,13 @@ static int on_disk(remit__reader *r, uint64_t ordinal, remit_error *err)
 	uint64_t count[DISK_PARTS] = {0};
 	if (!disk_open(f))
 		return 0;
+	if (remit__csv_spooled(r->csv)) { /* every row of a stream: in its copy */
+		int rc = remit__csv_spool_rest(r->csv, err);
+		if (rc < 0) {
+			disk_close(f);
+			return rc;
+		}
+	}
 	remit__csv *a = s->again;
 	remit__csv_record rec;
 	uint64_t o = 0;
@@ -1114,6 +1127,29 @@ static int leave_ascending(remit__reader *r, uint64_t ordinal, uint64_t offset, 
 	s->done = ordinal;
 	int rc = reread_grow(r, offset, err);
 	s->done = done;
+	return rc;
+}
+
+/* The slots are full at row `ordinal` (REREAD, the row not yet in them):
+ * rebuild them larger or, when that would take more than mem_max bytes
+ * (the input held more rows than estimated: a stream's size is not known),
+ * decide every row on disk. */
+static int slots_grow(remit__reader *r, uint64_t ordinal, uint64_t offset, remit_error *err)
+{
+	struct idset *s = &r->ids;
+	if (s->cap * 2 * sizeof *s->slots > s->mem_max) {
+		int rc = on_disk(r, ordinal, err);
+		if (rc != 0) {
+			if (rc > 0) {
+				ids_release(s);
+				s->cap = 0;
+			}
+			return rc < 0 ? rc : 0;
+		}
+	}
+	s->done = ordinal;
+	int rc = reread_grow(r, offset, err);
+	s->done = ordinal + 1;
 	return rc;
 }
 
@@ -1200,14 +1236,12 @@ first_pass(remit__reader *r, uint64_t ordinal, uint64_t offset, uint64_t line, c
 		return ascending_pass(r, ordinal, offset, line, id, h, idlen, up, head, dup, first,
 				      err);
 	if (s->n + 1 > s->limit) {
-		if (s->mode == IDS_COPY) {
-			copy_grow(s);
-		} else {
-			s->done = ordinal; /* this row is not in the table yet */
-			int rc = reread_grow(r, offset, err);
-			s->done = ordinal + 1;
-			if (rc < 0)
-				return rc;
+		int rc = s->mode == IDS_COPY ? (copy_grow(s), 0) : slots_grow(r, ordinal, offset, err);
+		if (rc < 0)
+			return rc;
+		if (s->external) {
+			*dup = dupe_of(s, ordinal, first);
+			return 0;
 		}
 	}
 	char mine[TEXT_MAX];
@@ -1506,12 +1540,20 @@ void remit__cursor_tell(const remit__cursor *c, uint64_t *offset, uint64_t *line
 
 /* ---- opening ----------------------------------------------------------- */
 
+/* Open the input; a stream (gzip, a pipe) is copied as it is read, so
+ * that it can be read again (csv.h), if a temporary file can be made. */
 static int open_csv(remit__reader *r, remit_error *err)
 {
 	int rc = r->path ? remit__csv_open(r->path, &r->csv, err)
 			 : remit__csv_open_mem(r->mem, r->mem_len, r->name, &r->csv, err);
 	if (rc == 0 && r->inflate_ahead)
 		remit__csv_inflate_ahead(r->csv);
+	if (rc == 0) {
+		errno = 0;
+		rc = remit__csv_spool(r->csv, err);
+		r->no_copy = rc == 0 ? (errno ? errno : EIO) : 0;
+		rc = rc < 0 ? rc : 0;
+	}
 	return rc;
 }
 
@@ -1552,7 +1594,8 @@ static int reader_open(remit__reader *r, remit__reader **out, remit_error *err)
 	cursor_sink(&r->seq);
 	r->seq.decides = true;
 	if (r->activity) {
-		r->ids.mode = remit__csv_seekable(r->csv) ? IDS_REREAD : IDS_COPY;
+		r->ids.mode = remit__csv_seekable(r->csv) || remit__csv_spooled(r->csv) ? IDS_REREAD
+											     : IDS_COPY;
 		if (r->ids.mode == IDS_REREAD) {
 			r->ids.again = remit__csv_clone(r->csv, 64u << 10);
 			if (!r->ids.again) {
@@ -2059,7 +2102,7 @@ uint64_t remit__reader_bytes_total(const remit__reader *r)
 
 bool remit__reader_splittable(const remit__reader *r)
 {
-	return r->activity && r->ids.mode == IDS_REREAD;
+	return r->activity && r->ids.mode == IDS_REREAD && remit__csv_seekable(r->csv);
 }
 
 void remit__reader_span(const remit__reader *r, uint64_t *start, uint64_t *line, uint64_t *size)
@@ -2079,8 +2122,17 @@ int remit__reader_rewind(remit__reader *r, remit_error *err)
 {
 	remit__csv *old = r->csv;
 	remit__csv_record h;
-	int rc = open_csv(r, err);
+	int rc;
 
+	if (remit__csv_spooled(old))
+		rc = remit__csv_reopen(old, &r->csv, err);
+	else if (!remit__csv_regular(old))
+		rc = data_error(err, r->name, 0, 0,
+				"cannot read this input twice: it is a pipe or a device, and no "
+				"temporary copy of it could be made (%s); TMPDIR names where that goes",
+				strerror(r->no_copy));
+	else
+		rc = open_csv(r, err);
 	if (rc < 0) {
 		r->csv = old;
 		return rc;

@@ -27,6 +27,15 @@
  * bounded as the window's does.  Clones (parts read on other threads)
  * share the mapping.  Memory buffers, gzip and pipes use the window.
  *
+ * A stream that cannot be read again (gzip, a pipe) can be copied as it is
+ * read (remit__csv_spool): each refill writes the bytes it brings into the
+ * window to a temporary file at their offset in the stream, before any of
+ * them is scanned.  So every record returned so far is in the copy, at its
+ * own offset, and clones read the copy with pread as they would a plain
+ * file.  remit__csv_spool_rest copies what is left of the stream at once
+ * and reads on from the copy; remit__csv_reopen reads the whole copy
+ * again, mapped like a plain file.
+ *
  * Columns are byte offsets from the start of the physical line, 1-based; a
  * byte-order mark before the header is skipped and not counted.  A lone CR
  * that is not followed by LF (and not at end of input) is an ordinary byte.
@@ -34,6 +43,7 @@
 #include "csv.h"
 
 #include "gzip.h"
+#include "tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +66,7 @@
 /* A record of REMIT__CSV_MAX_RECORD bytes plus its line end must fit. */
 #define WINDOW_MAX ((size_t)REMIT__CSV_MAX_RECORD + 4096)
 #define ZIN_SIZE (256u << 10) /* compressed input buffer */
+#define SPOOL_CHUNK (1u << 20) /* bytes copied at a time by remit__csv_spool_rest */
 #define PAD 64                /* readable bytes after the window's sentinel */
 #define PART_SLACK (64u << 10) /* read ahead past a part's stop */
 #define MAP_STEP (4u << 20)    /* a mapped file's pages are let go this far behind */
@@ -83,6 +94,13 @@ struct remit__csv {
 	uint64_t in_total;      /* source size, 0 if unknown */
 	uchar *zin;             /* the first bytes, until they are known plain or gzip */
 	remit__gz *gz;          /* a gzip source: its inflated bytes */
+	bool plain;             /* never gzip (a copy holds inflated bytes) */
+	/* the stream's copy (remit__csv_spool): see the top of the file */
+	int spool_fd;           /* -1: none */
+	bool spool_whole;       /* the copy holds the whole stream */
+	bool from_spool;        /* the source is now the copy, read by pread at src_pos */
+	int spool_status;       /* the stream's error after the copied bytes (0: none), */
+	char spool_why[200];    /* ... told when the reader comes to it */
 	/* window: buf[pos, end) is unconsumed, buf[end] == 0; PAD readable
 	 * bytes follow buf[end] (for 16-byte loads) */
 	uchar *buf;
@@ -173,9 +191,10 @@ static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 		if (got > 0) /* an empty buffer may be NULL */
 			memcpy(dst, c->mem + c->mem_pos, (size_t)got);
 		c->mem_pos += (size_t)got;
-	} else if (c->part) {
+	} else if (c->part || c->from_spool) {
+		int fd = c->from_spool ? c->spool_fd : c->fd;
 		do
-			got = pread(c->fd, dst, n, (off_t)c->src_pos);
+			got = pread(fd, dst, n, (off_t)c->src_pos);
 		while (got < 0 && errno == EINTR);
 		if (got < 0)
 			return fatal(c, err, REMIT_EDATA, 0, "read error: %s", strerror(errno));
@@ -221,6 +240,54 @@ static ssize_t gz_read(remit__csv *c, uchar *dst, size_t n, bool got_some, remit
 	ssize_t got = remit__gz_read(c->gz, dst, n, &status, &why);
 	if (got < 0 && !got_some)
 		return fatal(c, err, status, 0, "%s", why);
+	return got;
+}
+
+/* ---- the copy of a stream ---------------------------------------------- */
+
+/* Write n bytes of the stream, from stream offset `at`, to its copy. */
+static int spool_write(remit__csv *c, const uchar *p, size_t n, uint64_t at, remit_error *err)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(c->spool_fd, p, n, (off_t)at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return fatal(c, err, REMIT_EDATA, 0,
+				     "cannot write the temporary copy of this stream (%s); TMPDIR "
+				     "names where it goes",
+				     strerror(w < 0 ? errno : ENOSPC));
+		p += w;
+		n -= (size_t)w;
+		at += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Up to n more bytes of the stream past the window, for the copy: their
+ * count, 0 at its end, or −1 at an error (kept in spool_status and
+ * spool_why, to be told when the reader comes to it). */
+static ssize_t stream_take(remit__csv *c, uchar *dst, size_t n)
+{
+	ssize_t got;
+	if (c->gz) {
+		const char *why;
+		got = remit__gz_read(c->gz, dst, n, &c->spool_status, &why);
+		if (got < 0)
+			snprintf(c->spool_why, sizeof c->spool_why, "%s", why);
+		return got;
+	}
+	if (c->in_eof)
+		return 0;
+	do
+		got = read(c->fd, dst, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		c->spool_status = REMIT_EDATA;
+		snprintf(c->spool_why, sizeof c->spool_why, "read error: %s", strerror(errno));
+	}
+	if (got == 0)
+		c->in_eof = true;
 	return got;
 }
 
@@ -278,11 +345,23 @@ static int refill(remit__csv *c, remit_error *err)
 			break; /* the bytes before a gzip error first */
 		if (got < 0)
 			return (int)got;
+		if (got == 0 && c->spool_status) { /* the copy ends where the stream failed */
+			if (c->end > end0)
+				break; /* its bytes first */
+			return fatal(c, err, c->spool_status, 0, "%s", c->spool_why);
+		}
 		if (got == 0)
 			c->eof = true;
 		c->end += (size_t)got;
 	}
 	c->buf[c->end] = '\0';
+	if (c->spool_fd >= 0 && !c->from_spool && c->end > end0) {
+		int rc = spool_write(c, c->buf + end0, c->end - end0, c->base + end0, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->eof && c->spool_fd >= 0)
+		c->spool_whole = true;
 	return 0;
 }
 
@@ -314,7 +393,7 @@ static bool map_file(remit__csv *c, uint64_t size64)
 		return false;
 	struct map *m = malloc(sizeof *m);
 	if (!m || mmap(p, file_pages, PROT_READ, MAP_PRIVATE | MAP_FIXED, c->fd, 0) == MAP_FAILED ||
-	    (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)) {
+	    (!c->plain && n >= 2 && p[0] == 0x1f && p[1] == 0x8b)) {
 		free(m);
 		munmap(p, size);
 		return false;
@@ -371,6 +450,7 @@ static remit__csv *csv_new(const char *name)
 	if (!c)
 		return NULL;
 	c->fd = -1;
+	c->spool_fd = -1;
 	c->line = 1;
 	c->name = strdup(name ? name : "");
 	c->cap = WINDOW_INIT;
@@ -398,7 +478,7 @@ static int start(remit__csv *c, remit_error *err)
 
 	if (got < 0)
 		return (int)got;
-	if (got >= 2 && c->zin[0] == 0x1f && c->zin[1] == 0x8b) {
+	if (!c->plain && got >= 2 && c->zin[0] == 0x1f && c->zin[1] == 0x8b) {
 		c->gz = remit__gz_new(c->zin, (size_t)got, c->fd, c->mem, c->mem_len, c->mem_pos);
 		if (!c->gz)
 			return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
@@ -430,9 +510,33 @@ int remit__csv_open(const char *path, remit__csv **out, remit_error *err)
 	return remit__csv_open_how(path, true, out, err);
 }
 
-int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_error *err)
+/* Open c, whose file descriptor is c->fd: mapped if map and it is a plain
+ * regular file. */
+static int open_fd(remit__csv *c, bool map, remit__csv **out, remit_error *err)
 {
 	struct stat st;
+
+	if (fstat(c->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			set_error(err, REMIT_EDATA, c->name, 0, 0, "cannot open: %s", strerror(EISDIR));
+			remit__csv_close(c);
+			*out = NULL;
+			return REMIT_EDATA;
+		}
+		if (S_ISREG(st.st_mode)) {
+			c->in_total = (uint64_t)st.st_size;
+			c->regular = true;
+		}
+	}
+	if (map && c->regular && map_file(c, c->in_total)) {
+		*out = c;
+		return 0;
+	}
+	return open_finish(c, out, err);
+}
+
+int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_error *err)
+{
 	remit__csv *c = csv_new(path);
 
 	*out = NULL;
@@ -446,22 +550,7 @@ int remit__csv_open_how(const char *path, bool map, remit__csv **out, remit_erro
 		remit__csv_close(c);
 		return REMIT_EDATA;
 	}
-	if (fstat(c->fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			set_error(err, REMIT_EDATA, path, 0, 0, "cannot open: %s", strerror(EISDIR));
-			remit__csv_close(c);
-			return REMIT_EDATA;
-		}
-		if (S_ISREG(st.st_mode)) {
-			c->in_total = (uint64_t)st.st_size;
-			c->regular = true;
-		}
-	}
-	if (map && c->regular && map_file(c, c->in_total)) {
-		*out = c;
-		return 0;
-	}
-	return open_finish(c, out, err);
+	return open_fd(c, map, out, err);
 }
 
 int remit__csv_open_mem(const char *data, size_t len, const char *name, remit__csv **out,
@@ -1107,7 +1196,9 @@ int remit__csv_next(remit__csv *c, remit__csv_record *rec, remit_error *err)
 
 bool remit__csv_seekable(const remit__csv *c)
 {
-	return !c->gz && (c->fd < 0 || c->regular);
+	/* a stream's own reader is not, even once its copy is whole (its size
+	   is the stream's, and parts are for files); the copy reopened is */
+	return (c->spool_fd < 0 || c->plain) && !c->gz && (c->fd < 0 || c->regular);
 }
 
 remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
@@ -1139,9 +1230,9 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
 	k->mem = c->mem;
 	k->mem_len = c->mem_len;
 	k->in_total = c->in_total;
-	k->regular = c->regular;
-	if (c->fd >= 0) {
-		k->fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+	k->regular = c->regular || c->spool_fd >= 0;
+	if (c->fd >= 0 || c->spool_fd >= 0) { /* a stream's clone reads its copy */
+		k->fd = fcntl(c->spool_fd >= 0 ? c->spool_fd : c->fd, F_DUPFD_CLOEXEC, 0);
 		if (k->fd < 0) {
 			remit__csv_close(k);
 			return NULL;
@@ -1150,6 +1241,79 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window)
 	k->part = true;
 	k->eof = k->in_eof = true; /* nothing to read until a seek */
 	return k;
+}
+
+int remit__csv_spool(remit__csv *c, remit_error *err)
+{
+	if (remit__csv_seekable(c) || c->spool_fd >= 0)
+		return 1;
+	if (c->base != 0 || c->pos != 0 || c->map)
+		return fatal(c, err, REMIT_EINTERNAL, 0, "internal: a stream copied after its start");
+	c->spool_fd = remit__tempfile();
+	if (c->spool_fd < 0)
+		return 0;
+	int rc = spool_write(c, c->buf, c->end, 0, err);
+	return rc < 0 ? rc : 1;
+}
+
+bool remit__csv_spooled(const remit__csv *c)
+{
+	return c->spool_fd >= 0;
+}
+
+bool remit__csv_regular(const remit__csv *c)
+{
+	return c->fd < 0 || c->regular;
+}
+
+int remit__csv_spool_rest(remit__csv *c, remit_error *err)
+{
+	if (c->spool_fd < 0)
+		return fatal(c, err, REMIT_EINTERNAL, 0, "internal: the stream has no copy");
+	if (c->spool_whole || c->from_spool)
+		return 0;
+	uchar *tmp = malloc(SPOOL_CHUNK);
+	if (!tmp)
+		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory");
+	uint64_t at = c->base + c->end; /* the next byte the window would take */
+	ssize_t got;
+	int rc = 0;
+	while (rc == 0 && (got = stream_take(c, tmp, SPOOL_CHUNK)) > 0) {
+		rc = spool_write(c, tmp, (size_t)got, at, err);
+		at += (uint64_t)got;
+	}
+	free(tmp);
+	if (rc < 0)
+		return rc;
+	remit__gz_free(c->gz); /* (its helper stops) */
+	c->gz = NULL;
+	c->from_spool = true;
+	c->src_pos = c->base + c->end;
+	c->in_eof = false;
+	c->in_done = c->src_pos;
+	c->in_total = at;
+	c->spool_whole = !c->spool_status;
+	return 0;
+}
+
+int remit__csv_reopen(remit__csv *c, remit__csv **out, remit_error *err)
+{
+	*out = NULL;
+	int rc = remit__csv_spool_rest(c, err);
+	if (rc < 0)
+		return rc;
+	if (c->spool_status) /* the stream cannot be read to its end */
+		return fatal(c, err, c->spool_status, 0, "%s", c->spool_why);
+	remit__csv *k = csv_new(c->name);
+	if (!k || (k->spool_fd = fcntl(c->spool_fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (k->fd = fcntl(c->spool_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		remit__csv_close(k);
+		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory or file descriptors");
+	}
+	k->plain = true;
+	k->spool_whole = true;
+	k->from_spool = true; /* if it is not mapped: read by pread, from 0 */
+	return open_fd(k, true, out, err);
 }
 
 void remit__csv_inflate_ahead(remit__csv *c)
@@ -1249,6 +1413,8 @@ void remit__csv_close(remit__csv *c)
 	remit__gz_free(c->gz); /* (its helper stops before fd closes) */
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->spool_fd >= 0)
+		close(c->spool_fd);
 	free(c->name);
 	if (c->map)
 		map_release(c->map);

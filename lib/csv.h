@@ -101,6 +101,27 @@ remit__csv *remit__csv_clone(const remit__csv *c, size_t window);
  * Sticky errors are cleared. */
 int remit__csv_seek(remit__csv *c, uint64_t start, uint64_t stop, bool exact, uint64_t line,
 		    remit_error *err);
+/* ---- a copy of a stream -----------------------------------------------
+ * A gzip input or a pipe cannot be read again.  Its copy, in a temporary
+ * file (lib/tempfile.h), can: each byte is written there, at its offset in
+ * the (inflated) stream, as it comes into the window, so every record
+ * returned so far is in the copy at its own offset.  Clones of a copied
+ * stream read the copy. */
+/* Start copying c, just opened (nothing read from it yet): 1 (also when c
+ * can be read again anyway: nothing is done), 0 if no temporary file can
+ * be made (errno says why; nothing changed), or an error. */
+int remit__csv_spool(remit__csv *c, remit_error *err);
+bool remit__csv_spooled(const remit__csv *c);
+/* Copy the rest of the stream now, and read on from the copy (the records
+ * are the same, an error of the stream comes after them as before). */
+int remit__csv_spool_rest(remit__csv *c, remit_error *err);
+/* A new reader of the whole copy from its start, as of a plain regular
+ * file (mapped, seekable); the rest of the stream is copied first. */
+int remit__csv_reopen(remit__csv *c, remit__csv **out, remit_error *err);
+/* Whether opening c's input again reads the same bytes: a regular file
+ * (plain or gzip) or memory, not a pipe or a device. */
+bool remit__csv_regular(const remit__csv *c);
+
 /* A gzip input is inflated ahead of the reader on a helper thread of its
  * own (lib/gzip.h), from the next block on; the records are the same.
  * Nothing for a plain input. */

@@ -2026,12 +2026,12 @@ int remit__compare(const remit_regime *const *regimes, size_t n, remit__reader *
 		rewind = true;
 	}
 	bool patients = false, parallel = threads_of(opt) > 1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		patients |= needs_patients(regimes[i]);
-		parallel &= parallel_ok(regimes[i], rd);
-	}
 	if (rc == 0 && patients)
 		rc = prepass(runs, n, rd, threads_of(opt), err);
+	for (size_t i = 0; i < n; i++) /* (after the pre-pass: a stream's copy can be split) */
+		parallel &= parallel_ok(regimes[i], rd);
 	/* the first run tells rejects and progress (a comparison has no lines
 	   and tells no unpriced rows) */
 	remit_run_options told = {0};

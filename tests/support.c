@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 char *remit_test_slurp(const char *path)
 {
@@ -56,6 +57,11 @@ char *remit_test_tmpfile(const char *suffix, const char *text)
 
 int remit_test_run(const char *args, char **out, char **err)
 {
+	return remit_test_run_piped("", args, out, err);
+}
+
+int remit_test_run_piped(const char *before, const char *args, char **out, char **err)
+{
 	const char *bin = getenv("REMIT_BIN");
 	if (!bin)
 		bin = "remit";
@@ -65,9 +71,9 @@ int remit_test_run(const char *args, char **out, char **err)
 		return -1;
 	close(fo);
 	close(fe);
-	size_t n = strlen(bin) + strlen(args) + strlen(o) + strlen(e) + 32;
+	size_t n = strlen(before) + strlen(bin) + strlen(args) + strlen(o) + strlen(e) + 32;
 	char *cmd = malloc(n);
-	snprintf(cmd, n, "'%s' %s >%s 2>%s", bin, args, o, e);
+	snprintf(cmd, n, "%s '%s' %s >%s 2>%s", before, bin, args, o, e);
 	int st = system(cmd);
 	free(cmd);
 	char *so = remit_test_slurp(o), *se = remit_test_slurp(e);
@@ -84,6 +90,22 @@ int remit_test_run(const char *args, char **out, char **err)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+unsigned char *remit_test_gzip(const void *text, size_t n, size_t *len)
+{
+	z_stream z = {0};
+	cr_assert_eq(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&z, (uLong)n);
+	unsigned char *gz = malloc(cap);
+	z.next_in = (unsigned char *)text;
+	z.avail_in = (uInt)n;
+	z.next_out = gz;
+	z.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*len = cap - z.avail_out;
+	deflateEnd(&z);
+	return gz;
 }
 
 char *remit_test_csv(const char *header, const char *rows)

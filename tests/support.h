@@ -16,6 +16,13 @@
  * and return the exit status (or -1 if it did not exit normally). */
 int remit_test_run(const char *args, char **out, char **err);
 
+/* The same with shell text put before the command: a pipe into it
+ * ("cat x.csv |"). */
+int remit_test_run_piped(const char *before, const char *args, char **out, char **err);
+
+/* text[0, n) as one gzip member: the stream, *len bytes (caller frees). */
+unsigned char *remit_test_gzip(const void *text, size_t n, size_t *len);
+
 /* Read a whole file (NUL-terminated, caller frees); NULL if unreadable. */
 char *remit_test_slurp(const char *path);
 

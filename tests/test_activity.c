@@ -9,11 +9,13 @@
  *   1  4  7   11  15 18  22         33
  */
 #include "activity.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define HDR "id,patient,provider,commissioner,pod,code,start"
@@ -50,6 +52,69 @@ static remit__reader *open_s(const char *text, const remit__schema *s)
 static remit__reader *open_a(const char *text)
 {
 	return open_s(text, &remit__activity_schema);
+}
+
+/* Activity text as a gzip stream (*gz, for the caller to free after the
+ * reader): read as a stream that cannot be read again, so it is copied
+ * (csv.h, "a copy of a stream"). */
+static remit__reader *open_gz(const char *text, unsigned char **gz)
+{
+	size_t len;
+	remit__reader *r = NULL;
+	remit_error err = {0};
+	*gz = remit_test_gzip(text, strlen(text), &len);
+	int rc = remit__reader_open_mem((const char *)*gz, len, "a.csv.gz", &remit__activity_schema,
+					&r, &err);
+	cr_assert_eq(rc, 0, "open: %s (%lu:%lu)", err.message, err.line, err.column);
+	return r;
+}
+
+/* How a test's activity text is read: from memory as it is, as a gzip
+ * stream, or through a pipe (whose size is not known). */
+enum how { AS_TEXT, AS_GZIP, AS_PIPE };
+
+struct opened {
+	unsigned char *gz;
+	pid_t writer; /* of the pipe */
+};
+
+static remit__reader *open_pipe(const char *text, struct opened *o)
+{
+	int fds[2];
+	char path[64];
+	cr_assert_eq(pipe(fds), 0);
+	o->writer = fork();
+	cr_assert_geq(o->writer, 0);
+	if (o->writer == 0) {
+		close(fds[0]);
+		size_t n = strlen(text);
+		for (ssize_t w; n > 0 && (w = write(fds[1], text, n)) > 0; text += w, n -= (size_t)w)
+			;
+		_exit(0);
+	}
+	close(fds[1]);
+	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+	remit__reader *r = NULL;
+	remit_error err = {0};
+	int rc = remit__reader_open(path, &remit__activity_schema, &r, &err);
+	close(fds[0]); /* the reader has its own */
+	cr_assert_eq(rc, 0, "open: %s (%lu:%lu)", err.message, err.line, err.column);
+	return r;
+}
+
+static remit__reader *open_as(const char *text, enum how how, struct opened *o)
+{
+	*o = (struct opened){NULL, 0};
+	return how == AS_GZIP ? open_gz(text, &o->gz) : how == AS_PIPE ? open_pipe(text, o)
+									: open_a(text);
+}
+
+/* After the reader is closed. */
+static void done_with(struct opened *o)
+{
+	free(o->gz);
+	if (o->writer > 0)
+		waitpid(o->writer, NULL, 0);
 }
 
 static void open_fails(const char *text, const remit__schema *s, const char *msg,
@@ -708,7 +773,7 @@ Test(activity, ascending_ids_and_ids_out_of_order)
 
 /* Ids in no order: past 1024 + 1/256 of the rows out of order, every id
  * gets a slot, and duplicates are still found, of either kind of row. */
-static void ids_in_no_order(void)
+static size_t ids_in_no_order(enum how how)
 {
 	enum { N = 6007 }; /* prime: i × 2999 mod N is a permutation */
 	size_t cap = 64 + (size_t)(N + 8) * 48, n = 0;
@@ -725,7 +790,8 @@ static void ids_in_no_order(void)
 	n += (size_t)sprintf(text + n, "k2999,p,v,c,EL,H,2024-04-01\n");
 	n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", late);
 	n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", N);
-	remit__reader *r = open_a(text);
+	struct opened o;
+	remit__reader *r = open_as(text, how, &o);
 	remit__row row;
 	for (int i = 0; i < N; i++) {
 		row_ok(r, &row);
@@ -737,13 +803,37 @@ static void ids_in_no_order(void)
 	rejected(r, N + 5, 1, "id: duplicate of the row on line 5003");
 	row_ok(r, &row);
 	at_eof(r);
+	size_t bytes = remit__reader_id_bytes(r);
 	remit__reader_close(r);
+	done_with(&o);
 	free(text);
+	return bytes;
 }
 
 Test(activity, ids_in_no_order)
 {
-	ids_in_no_order();
+	ids_in_no_order(AS_TEXT);
+}
+
+/* A pipe's size is not known: the slots grow as the rows come, and once
+ * they would take more than REMIT_ID_MEMORY the rest of the stream is
+ * copied and every row decided on disk.  32 KiB holds 4096 slots, and the
+ * 6,008 ids need 8192: in memory they would take 64 KiB. */
+Test(activity, a_pipe_past_its_id_memory_goes_on_disk)
+{
+	setenv("REMIT_ID_MEMORY", "32K", 1);
+	size_t bytes = ids_in_no_order(AS_PIPE);
+	unsetenv("REMIT_ID_MEMORY");
+	cr_assert_lt(bytes, 32u << 10, "%zu bytes", bytes);
+}
+
+/* A gzip stream's rows are estimated by its compressed bytes. */
+Test(activity, ids_of_a_gzip_stream_in_no_order_on_disk)
+{
+	setenv("REMIT_ID_MEMORY", "32K", 1);
+	size_t bytes = ids_in_no_order(AS_GZIP);
+	unsetenv("REMIT_ID_MEMORY");
+	cr_assert_lt(bytes, 32u << 10, "%zu bytes", bytes);
 }
 
 /* With REMIT_ID_MEMORY=0 the set, leaving ascending mode, decides every
@@ -751,7 +841,7 @@ Test(activity, ids_in_no_order)
 Test(activity, ids_in_no_order_on_disk)
 {
 	setenv("REMIT_ID_MEMORY", "0", 1);
-	ids_in_no_order();
+	ids_in_no_order(AS_TEXT);
 	unsetenv("REMIT_ID_MEMORY");
 }
 
@@ -779,7 +869,7 @@ static int by_id_then_row(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
-static void id_set_against_a_reference(void)
+static void id_set_against_a_reference(enum how how)
 {
 	enum { ROWS = 6000, FILES = 24 };
 	char(*ids)[24] = malloc(ROWS * sizeof *ids);
@@ -821,7 +911,8 @@ static void id_set_against_a_reference(void)
 			if (head < 0 && kept[i])
 				head = i;
 		}
-		remit__reader *r = open_a(text);
+		struct opened o;
+		remit__reader *r = open_as(text, how, &o);
 		for (int pass = 0; pass < 2; pass++) { /* the second after a rewind */
 			remit_error err = {0};
 			if (pass)
@@ -850,6 +941,7 @@ static void id_set_against_a_reference(void)
 			at_eof(r);
 		}
 		remit__reader_close(r);
+		done_with(&o);
 	}
 	free(ids);
 	free(kept);
@@ -860,7 +952,7 @@ static void id_set_against_a_reference(void)
 
 Test(activity, id_set_against_a_reference)
 {
-	id_set_against_a_reference();
+	id_set_against_a_reference(AS_TEXT);
 }
 
 /* The same files with the set on disk once it leaves ascending mode (the
@@ -868,8 +960,70 @@ Test(activity, id_set_against_a_reference)
 Test(activity, id_set_on_disk_against_a_reference)
 {
 	setenv("REMIT_ID_MEMORY", "0", 1);
-	id_set_against_a_reference();
+	id_set_against_a_reference(AS_TEXT);
 	unsetenv("REMIT_ID_MEMORY");
+}
+
+/* The same files as gzip streams: the ids are read again from the
+ * stream's copy; the second pass reads the copy as a plain file. */
+Test(activity, id_set_of_a_gzip_stream_against_a_reference)
+{
+	id_set_against_a_reference(AS_GZIP);
+}
+
+/* ... on disk once the set leaves ascending mode: the rest of the stream
+ * is copied then. */
+Test(activity, id_set_of_a_gzip_stream_on_disk_against_a_reference)
+{
+	setenv("REMIT_ID_MEMORY", "0", 1);
+	id_set_against_a_reference(AS_GZIP);
+	unsetenv("REMIT_ID_MEMORY");
+}
+
+/* The same files through a pipe. */
+Test(activity, id_set_of_a_pipe_against_a_reference)
+{
+	id_set_against_a_reference(AS_PIPE);
+}
+
+/* ... with no copy (no temporary file can be made): every id is copied
+ * into memory instead. */
+Test(activity, id_set_of_a_gzip_stream_without_a_copy_against_a_reference)
+{
+	setenv("TMPDIR", "/nonexistent", 1);
+	id_set_against_a_reference(AS_GZIP);
+	unsetenv("TMPDIR");
+}
+
+/* A gzip stream cannot be split into parts; read again (for a second
+ * pass), its copy is a plain file, which can.  Without a copy it is
+ * inflated again, and cannot. */
+Test(activity, a_gzip_stream_read_again_reads_its_copy)
+{
+	for (int copy = 1; copy >= 0; copy--) {
+		if (!copy)
+			setenv("TMPDIR", "/nonexistent", 1);
+		unsigned char *gz;
+		remit__reader *r = open_gz(HDR "\n"
+					   "a1,p,v,c,EL,H,2024-04-01\n"
+					   "a2,p,v,c,EL,H,2024-04-02\n",
+					   &gz);
+		remit__row row;
+		remit_error err = {0};
+		for (int pass = 0; pass < 2; pass++) {
+			cr_assert_eq(remit__reader_splittable(r), pass == 1 && copy, "copy %d", copy);
+			row_ok(r, &row);
+			str_is(row.f[REMIT__A_ID].s, "a1");
+			row_ok(r, &row);
+			str_is(row.f[REMIT__A_ID].s, "a2");
+			cr_assert_eq(row.line, 3);
+			at_eof(r);
+			cr_assert_eq(remit__reader_rewind(r, &err), 0, "%s", err.message);
+		}
+		remit__reader_close(r);
+		free(gz);
+		unsetenv("TMPDIR");
+	}
 }
 
 /* ---- population --------------------------------------------------------- */

@@ -42,6 +42,41 @@ Test(cli, price_prints_totals_and_a_balanced_reconciliation)
 		  "%s", out);
 }
 
+/* The regime's readmission rule reads the activity twice (a pre-pass by
+ * patient, then pricing).  A pipe cannot be read again: its copy is, and
+ * the totals are the file's.  So is a gzip stream's through a pipe, priced
+ * on two threads (the second read, of the copy, in parts). */
+Test(cli, a_pipe_read_twice_prices_as_the_file)
+{
+	const char *before[] = {"cat " ACTIVITY " |", "gzip -c " ACTIVITY " |"};
+	for (int i = 0; i < 2; i++) {
+		int rc = remit_test_run_piped(
+			before[i], "price " REGIME " --activity /dev/stdin --quiet --threads 2", &out,
+			&err);
+		cr_assert_eq(rc, 0, "stderr: %s", err);
+		cr_assert(strstr(out, "  rows: 13 read = 10 priced + 0 covered + 2 unpriced + 1 "
+				      "rejected: balanced\n") != NULL,
+			  "%s", out);
+		cr_assert(strstr(out, "  money: by payer 89884.32 = by payee 89884.32 = total "
+				      "89884.32 over 10 lines: balanced\n") != NULL,
+			  "%s", out);
+		cleanup();
+	}
+}
+
+/* With no temporary file for its copy, a pipe cannot be read twice: an
+ * error, not a second read of nothing. */
+Test(cli, a_pipe_without_a_copy_cannot_be_read_twice)
+{
+	int rc = remit_test_run_piped("cat " ACTIVITY " | TMPDIR=/nonexistent",
+				      "price " REGIME " --activity /dev/stdin --quiet", &out, &err);
+	cr_assert_eq(rc, 4, "stderr: %s", err);
+	cr_assert(strstr(err, "/dev/stdin: cannot read this input twice: it is a pipe or a device, "
+			      "and no temporary copy of it could be made (No such file or "
+			      "directory); TMPDIR names where that goes") != NULL,
+		  "%s", err);
+}
+
 Test(cli, json_has_the_shape_of_the_spec)
 {
 	int rc = remit_test_run("price " REGIME " --activity " ACTIVITY " --json -", &out, &err);

@@ -281,6 +281,40 @@ Test(compare, cli_writes_files_and_rejects_bad_usage)
 	free(act);
 }
 
+/* Each regime with budgets reads the population: a pipe, which cannot be
+ * read again, is read again from its copy (csv.h).  C and D (C renamed)
+ * each make P2's budget of 365.00: 9665.00 each, as above; without the
+ * population, D would have no budget. */
+Test(compare, a_population_through_a_pipe_is_read_for_each_regime)
+{
+	char *d = malloc(sizeof regime_c + 8);
+	char *at = strstr(strcpy(d, regime_c), "regime: C");
+	at[8] = 'D';
+	char *yc = remit_test_tmpfile(".yaml", regime_c), *yd = remit_test_tmpfile(".yaml", d);
+	char *act = remit_test_tmpfile(".csv", activity), *pop = remit_test_tmpfile(".csv", population);
+	char args[2048], before[1024], *out = NULL, *err = NULL;
+	snprintf(before, sizeof before, "cat %s |", pop);
+	snprintf(args, sizeof args,
+		 "compare %s %s --activity %s --population /dev/stdin --json - --quiet", yc, yd, act);
+	cr_assert_eq(remit_test_run_piped(before, args, &out, &err), 0, "%s", err);
+	for (const char *name = "CD"; *name; name++) {
+		char want[256];
+		snprintf(want, sizeof want,
+			 "{\"regime\": \"%c\", \"rows\": {\"read\": 5, \"priced\": 4, "
+			 "\"covered\": 1, \"unpriced\": 0, \"rejected\": 0}, \"total\": "
+			 "\"9665.00\", \"balanced\": true}",
+			 *name);
+		has(out, want);
+	}
+	free(out);
+	free(err);
+	for (char **f = (char *[]){yc, yd, act, pop, NULL}; *f; f++) {
+		unlink(*f);
+		free(*f);
+	}
+	free(d);
+}
+
 /* A row's amount under a regime is its own, also after a row whose amount
  * did not fit in 64 bits: a1 is priced 10^17 (10^19 pence), a2 100.00. */
 Test(compare, a_huge_amount_stays_on_its_own_row)
