@@ -1292,7 +1292,6 @@ int remit__csv_spool_rest(remit__csv *c, remit_error *err)
 	c->in_eof = false;
 	c->in_done = c->src_pos;
 	c->in_total = at;
-	c->spool_whole = !c->spool_status;
 	return 0;
 }
 

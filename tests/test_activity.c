@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define HDR "id,patient,provider,commissioner,pod,code,start"
 #define ROW(id) id ",p1,PRV,COM,EL,HRG,2024-04-01" /* id: 2 bytes */
@@ -993,6 +994,58 @@ Test(activity, id_set_of_a_gzip_stream_without_a_copy_against_a_reference)
 	setenv("TMPDIR", "/nonexistent", 1);
 	id_set_against_a_reference(AS_GZIP);
 	unsetenv("TMPDIR");
+}
+
+/* A cut gzip stream fails in the line where its readable text stops,
+ * whether the ids stay in memory or go on disk (REMIT_ID_MEMORY=0): then
+ * the rest of the stream is copied at row 1,032, meets the cut, and the
+ * error waits until the reader comes to it. */
+Test(activity, a_cut_gzip_stream_fails_where_its_text_stops)
+{
+	enum { N = 6007 };
+	char *text = malloc(64 + (size_t)N * 48);
+	size_t n = (size_t)sprintf(text, HDR "\n");
+	for (int i = 0; i < N; i++)
+		n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", (int)((i * 2999L) % N));
+	size_t len;
+	unsigned char *gz = remit_test_gzip(text, n, &len), *plain = malloc(n);
+	size_t cut = len * 3 / 4;
+	z_stream u = {0}; /* the line an inflater of the cut stream stops in */
+	cr_assert_eq(inflateInit2(&u, 15 + 16), Z_OK);
+	u.next_in = gz;
+	u.avail_in = (uInt)cut;
+	u.next_out = plain;
+	u.avail_out = (uInt)n;
+	cr_assert_eq(inflate(&u, Z_NO_FLUSH), Z_OK);
+	unsigned long line = 1;
+	for (size_t i = 0; i < u.total_out; i++)
+		line += plain[i] == '\n';
+	inflateEnd(&u);
+	cr_assert_gt(line, 2000);
+	for (int disk = 0; disk < 2; disk++) {
+		if (disk)
+			setenv("REMIT_ID_MEMORY", "0", 1);
+		remit__reader *r = NULL;
+		remit_error err = {0};
+		cr_assert_eq(remit__reader_open_mem((const char *)gz, cut, "cut.csv.gz",
+						    &remit__activity_schema, &r, &err),
+			     0, "%s", err.message);
+		remit__row row;
+		remit__reject rej;
+		int rc;
+		unsigned long rows = 0;
+		while ((rc = remit__reader_next(r, pool, &row, &rej, &err)) > 0)
+			rows += rc == REMIT__READ_ROW;
+		cr_assert_eq(rc, REMIT_EDATA, "disk %d", disk);
+		cr_assert_str_eq(err.message, "truncated gzip stream", "disk %d", disk);
+		cr_assert_eq(err.line, line, "disk %d: line %lu", disk, err.line);
+		cr_assert_eq(rows, line - 2, "disk %d", disk); /* the rows of whole lines */
+		remit__reader_close(r);
+		unsetenv("REMIT_ID_MEMORY");
+	}
+	free(plain);
+	free(gz);
+	free(text);
 }
 
 /* A gzip stream cannot be split into parts; read again (for a second
