@@ -185,7 +185,7 @@ static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 
 	if (c->in_eof || n == 0)
 		return 0;
-	if (c->fd < 0) {
+	if (c->fd < 0 && !c->from_spool) {
 		size_t left = c->mem_len - c->mem_pos;
 		got = (ssize_t)(left < n ? left : n);
 		if (got > 0) /* an empty buffer may be NULL */
