@@ -804,6 +804,8 @@ static size_t ids_in_no_order(enum how how)
 	rejected(r, N + 5, 1, "id: duplicate of the row on line 5003");
 	row_ok(r, &row);
 	at_eof(r);
+	/* a stream is read once, in order (its copy, read again, can be split) */
+	cr_assert_eq(remit__reader_splittable(r), how == AS_TEXT);
 	size_t bytes = remit__reader_id_bytes(r);
 	remit__reader_close(r);
 	done_with(&o);
