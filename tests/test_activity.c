@@ -1043,6 +1043,7 @@ Test(activity, a_cut_gzip_stream_fails_where_its_text_stops)
 		cr_assert_str_eq(err.message, "truncated gzip stream", "disk %d", disk);
 		cr_assert_eq(err.line, line, "disk %d: line %lu", disk, err.line);
 		cr_assert_eq(rows, line - 2, "disk %d", disk); /* the rows of whole lines */
+		cr_assert_not(remit__reader_splittable(r)); /* (read on from its copy, on disk) */
 		err = (remit_error){0};
 		cr_assert_eq(remit__reader_rewind(r, &err), REMIT_EDATA, "disk %d", disk);
 		cr_assert_str_eq(err.message, "truncated gzip stream", "disk %d", disk);
