@@ -77,6 +77,26 @@ Test(cli, a_pipe_without_a_copy_cannot_be_read_twice)
 		  "%s", err);
 }
 
+/* A copy that cannot be written (here: a file size limit of 2 KiB, and
+ * SIGXFSZ ignored, so the write fails with EFBIG) stops the run with an
+ * error that says where the copy goes. */
+Test(cli, a_copy_that_cannot_be_written_is_an_error)
+{
+	char rows[200 * 64] = "", before[512];
+	for (int i = 0; i < 200; i++)
+		snprintf(rows + strlen(rows), 64, "a%d,P%d,RJZ,C01,EL,HN12A,2024-05-01,,\n", i, i);
+	char *csv = remit_test_csv("id,patient,provider,commissioner,pod,code,start,end,los\n", rows);
+	snprintf(before, sizeof before,
+		 "cat %s | sh -c 'trap \"\" XFSZ; ulimit -f 4; exec \"$0\" \"$@\"'", csv);
+	int rc = remit_test_run_piped(before, "price " REGIME " --activity /dev/stdin --quiet", &out,
+				      &err);
+	cr_assert_eq(rc, 4, "stderr: %s", err);
+	cr_assert_str_eq(err, "/dev/stdin:1:0: cannot write the temporary copy of this stream "
+			      "(File too large); TMPDIR names where it goes\n");
+	unlink(csv);
+	free(csv);
+}
+
 Test(cli, json_has_the_shape_of_the_spec)
 {
 	int rc = remit_test_run("price " REGIME " --activity " ACTIVITY " --json -", &out, &err);
