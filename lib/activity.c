@@ -32,9 +32,12 @@
  * sized from an estimate of the rows (the input's size over the bytes per
  * row so far), at most 5/6 full: about 8 B / 0.6 ≈ 13 bytes per distinct id
  * plus 0.5 byte per row of samples and a bit per row (duplicate flags).  A
- * gzip stream or a pipe cannot be read again: then each id is copied (its
- * bytes, a length byte and its first line) and the slots hold a 24-bit
- * fingerprint and the copy's offset: about 13 + 9 + length bytes per id.
+ * gzip stream or a pipe cannot be read again, but its copy can (csv.h, "a
+ * copy of a stream": each byte is in it before the reader sees it), and
+ * ids are read again from that.  Only when no temporary file can be made
+ * for the copy is each id copied into memory (mode COPY: its bytes, a
+ * length byte and its first line) and the slots hold a 24-bit fingerprint
+ * and the copy's offset: about 13 + 9 + length bytes per id.
  *
  * Ascending ids take no slot.  Claims files usually come in id order, so
  * while the input can be read again the set starts in "ascending" mode: an
@@ -57,7 +60,10 @@
  * Ids in no order on disk.  When the slots for the whole input (its rows
  * estimated as above) would take more than REMIT_ID_MEMORY bytes (16 MiB by
  * default, about 1.2 million rows), leaving ascending mode decides every
- * row of the input at once instead (on_disk): the input is read again from
+ * row of the input at once instead (on_disk); so does growing the slots
+ * past that (slots_grow: the rows outgrew the estimate, as a pipe's do,
+ * whose size is not known).  A stream's rest is copied first, and read on
+ * from the copy.  The input is read again from
  * its start, and each remembered id's hash and row go to one of 256
  * temporary files (in $TMPDIR, unlinked at once) chosen by the hash's top
  * byte.  Each file, read back in file order, goes through a small table
