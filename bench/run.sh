@@ -22,6 +22,9 @@
 #     remit and DuckDB at 1 and 2 threads, one run each (the totals must
 #     agree): a gzip stream is read in one piece, and remit's second thread
 #     inflates it ahead of the first;
+#     the same job read by remit through a pipe (cat FILE |), at 1 and 2
+#     threads (totals as DuckDB's): a pipe, like gzip, cannot be read
+#     again, so remit copies it to a temporary file as it reads;
 #  3. `remit synth` data (SYNTH_ROWS rows, default min(ROWS, 1000000)) under
 #     its regimes with a bundle, a year of care and a capitation budget (a
 #     population), and `remit compare` of three regimes, at 1 and 2 threads
@@ -150,6 +153,13 @@ for t in 1 2; do
 	line "tariff .gz: duckdb" "$t" "$wd" - "$md" "$rows"
 	diff -q <(totals "$tmp/gz.json") <(totals "$tmp/gzduck.json") >/dev/null ||
 		{ echo "gzip: totals differ at $t threads"; ok=0; }
+done
+for t in 1 2; do
+	read -r w m < <(run "$tmp/pipe.json" "$build/remit" price "$data/regime.yaml" \
+		--activity /dev/stdin --json - --quiet --threads "$t" < <(cat "$data/activity.csv"))
+	line "tariff pipe: remit" "$t" "$w" - "$m" "$rows"
+	diff -q <(totals "$tmp/pipe.json") <(totals "$tmp/duck.json") >/dev/null ||
+		{ echo "pipe: totals differ at $t threads"; ok=0; }
 done
 # both_threads NAME CMD...: CMD (its stdout kept) at 1 and 2 threads, a line
 # each; the two outputs must be byte-identical
