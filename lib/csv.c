@@ -96,8 +96,7 @@ struct remit__csv {
 	remit__gz *gz;          /* a gzip source: its inflated bytes */
 	bool plain;             /* never gzip (a copy holds inflated bytes) */
 	/* the stream's copy (remit__csv_spool): see the top of the file */
-	int spool_fd;           /* -1: none */
-	bool spool_whole;       /* the copy holds the whole stream */
+	int spool_fd;           /* -1: none; it holds the whole stream once eof */
 	bool from_spool;        /* the source is now the copy, read by pread at src_pos */
 	int spool_status;       /* the stream's error after the copied bytes (0: none), */
 	char spool_why[200];    /* ... told when the reader comes to it */
@@ -178,6 +177,16 @@ static int fatal_at(remit__csv *c, remit_error *err, int status, uint64_t line, 
 
 /* ---- sources ----------------------------------------------------------- */
 
+/* read(2), again when a signal interrupts it. */
+static ssize_t read_retry(int fd, uchar *dst, size_t n)
+{
+	ssize_t got;
+	do
+		got = read(fd, dst, n);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
 /* Up to n bytes of the raw source; 0 at its end. */
 static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 {
@@ -200,9 +209,7 @@ static ssize_t src_read(remit__csv *c, uchar *dst, size_t n, remit_error *err)
 			return fatal(c, err, REMIT_EDATA, 0, "read error: %s", strerror(errno));
 		c->src_pos += (uint64_t)got;
 	} else {
-		do
-			got = read(c->fd, dst, n);
-		while (got < 0 && errno == EINTR);
+		got = read_retry(c->fd, dst, n);
 		if (got < 0)
 			return fatal(c, err, REMIT_EDATA, 0, "read error: %s", strerror(errno));
 	}
@@ -279,9 +286,7 @@ static ssize_t stream_take(remit__csv *c, uchar *dst, size_t n)
 	}
 	if (c->in_eof)
 		return 0;
-	do
-		got = read(c->fd, dst, n);
-	while (got < 0 && errno == EINTR);
+	got = read_retry(c->fd, dst, n);
 	if (got < 0) {
 		c->spool_status = REMIT_EDATA;
 		snprintf(c->spool_why, sizeof c->spool_why, "read error: %s", strerror(errno));
@@ -360,8 +365,6 @@ static int refill(remit__csv *c, remit_error *err)
 		if (rc < 0)
 			return rc;
 	}
-	if (c->eof && c->spool_fd >= 0)
-		c->spool_whole = true;
 	return 0;
 }
 
@@ -1270,7 +1273,7 @@ int remit__csv_spool_rest(remit__csv *c, remit_error *err)
 {
 	if (c->spool_fd < 0)
 		return fatal(c, err, REMIT_EINTERNAL, 0, "internal: the stream has no copy");
-	if (c->spool_whole || c->from_spool)
+	if (c->eof || c->from_spool) /* copied whole, or the rest already */
 		return 0;
 	uchar *tmp = malloc(SPOOL_CHUNK);
 	if (!tmp)
@@ -1310,7 +1313,6 @@ int remit__csv_reopen(remit__csv *c, remit__csv **out, remit_error *err)
 		return fatal(c, err, REMIT_ENOMEM, 0, "out of memory or file descriptors");
 	}
 	k->plain = true;
-	k->spool_whole = true;
 	k->from_spool = true; /* if it is not mapped: read by pread, from 0 */
 	return open_fd(k, true, out, err);
 }
