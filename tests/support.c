@@ -108,6 +108,24 @@ unsigned char *remit_test_gzip(const void *text, size_t n, size_t *len)
 	return gz;
 }
 
+unsigned long remit_test_cut_line(const unsigned char *gz, size_t cut, size_t n)
+{
+	unsigned char *plain = malloc(n);
+	z_stream u = {0};
+	cr_assert_eq(inflateInit2(&u, 15 + 16), Z_OK);
+	u.next_in = (unsigned char *)gz;
+	u.avail_in = (uInt)cut;
+	u.next_out = plain;
+	u.avail_out = (uInt)n;
+	cr_assert_eq(inflate(&u, Z_NO_FLUSH), Z_OK);
+	unsigned long line = 1;
+	for (size_t i = 0; i < u.total_out; i++)
+		line += plain[i] == '\n';
+	inflateEnd(&u);
+	free(plain);
+	return line;
+}
+
 char *remit_test_csv(const char *header, const char *rows)
 {
 	size_t n = strlen(header) + strlen(rows) + 1;

@@ -23,6 +23,11 @@ int remit_test_run_piped(const char *before, const char *args, char **out, char 
 /* text[0, n) as one gzip member: the stream, *len bytes (caller frees). */
 unsigned char *remit_test_gzip(const void *text, size_t n, size_t *len);
 
+/* The 1-based line in which the text inflated from the first `cut` bytes
+ * of gzip stream gz (at most n bytes of text) stops: where a reader of the
+ * cut stream must report it. */
+unsigned long remit_test_cut_line(const unsigned char *gz, size_t cut, size_t n);
+
 /* Read a whole file (NUL-terminated, caller frees); NULL if unreadable. */
 char *remit_test_slurp(const char *path);
 

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define HDR "id,patient,provider,commissioner,pod,code,start"
 #define ROW(id) id ",p1,PRV,COM,EL,HRG,2024-04-01" /* id: 2 bytes */
@@ -1011,20 +1010,10 @@ Test(activity, a_cut_gzip_stream_fails_where_its_text_stops)
 	for (int i = 0; i < N; i++)
 		n += (size_t)sprintf(text + n, "k%d,p,v,c,EL,H,2024-04-01\n", (int)((i * 2999L) % N));
 	size_t len;
-	unsigned char *gz = remit_test_gzip(text, n, &len), *plain = malloc(n);
+	unsigned char *gz = remit_test_gzip(text, n, &len);
 	size_t cut = len * 3 / 4;
-	z_stream u = {0}; /* the line an inflater of the cut stream stops in */
-	cr_assert_eq(inflateInit2(&u, 15 + 16), Z_OK);
-	u.next_in = gz;
-	u.avail_in = (uInt)cut;
-	u.next_out = plain;
-	u.avail_out = (uInt)n;
-	cr_assert_eq(inflate(&u, Z_NO_FLUSH), Z_OK);
-	unsigned long line = 1;
-	for (size_t i = 0; i < u.total_out; i++)
-		line += plain[i] == '\n';
-	inflateEnd(&u);
-	cr_assert_gt(u.total_out, 2u << 20);
+	unsigned long line = remit_test_cut_line(gz, cut, n);
+	cr_assert_gt(line, 70000); /* about 2 MiB of text: past the 1 MiB window */
 	for (int disk = 0; disk < 2; disk++) {
 		if (disk)
 			setenv("REMIT_ID_MEMORY", "0", 1);
@@ -1050,7 +1039,6 @@ Test(activity, a_cut_gzip_stream_fails_where_its_text_stops)
 		remit__reader_close(r);
 		unsetenv("REMIT_ID_MEMORY");
 	}
-	free(plain);
 	free(gz);
 	free(text);
 }
