@@ -22,6 +22,14 @@ int remit_test_run_piped(const char *before, const char *args, char **out, char 
 
 /* text[0, n) as one gzip member: the stream, *len bytes (caller frees). */
 unsigned char *remit_test_gzip(const void *text, size_t n, size_t *len);
+/* ... appended to *out (*len bytes so far; realloc'd). */
+void remit_test_gzip_append(const void *text, size_t n, unsigned char **out, size_t *len);
+
+/* What zlib inflates from the gzip bytes gz[0, n) in one call into room
+ * for cap bytes: *got bytes, zlib's message (if any) in msg, and its
+ * return code. */
+int remit_test_inflate_once(const unsigned char *gz, size_t n, unsigned char *dst, size_t cap,
+			    size_t *got, char *msg, size_t msgcap);
 
 /* The 1-based line in which the text inflated from the first `cut` bytes
  * of gzip stream gz (at most n bytes of text) stops: where a reader of the

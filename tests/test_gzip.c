@@ -8,6 +8,7 @@
  */
 #include "gzip.h"
 #include "remit.h"
+#include "support.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -35,49 +36,12 @@ static unsigned char *text_of(size_t n)
 	return t;
 }
 
-/* text[0, n) as one gzip member appended to *out (*len bytes so far). */
-static void deflate_member(const unsigned char *text, size_t n, unsigned char **out, size_t *len)
-{
-	z_stream z = {0};
-	cr_assert_eq(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	size_t cap = deflateBound(&z, (uLong)n);
-	*out = realloc(*out, *len + cap);
-	z.next_in = (unsigned char *)text;
-	z.avail_in = (uInt)n;
-	z.next_out = *out + *len;
-	z.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-	*len += cap - z.avail_out;
-	deflateEnd(&z);
-}
-
 /* n bytes of text_of as one gzip member: the stream (*len bytes), and the
  * text in *text. */
 static unsigned char *gzip_of(size_t n, unsigned char **text, size_t *len)
 {
-	unsigned char *gz = NULL;
 	*text = text_of(n);
-	*len = 0;
-	deflate_member(*text, n, &gz, len);
-	return gz;
-}
-
-/* What zlib inflates from gz[0, n) in one call into room for cap bytes:
- * *got bytes, and the return code. */
-static int inflate_once(const unsigned char *gz, size_t n, unsigned char *dst, size_t cap,
-			size_t *got, char *msg, size_t msgcap)
-{
-	z_stream z = {0};
-	cr_assert_eq(inflateInit2(&z, 15 + 16), Z_OK);
-	z.next_in = (unsigned char *)gz;
-	z.avail_in = (uInt)n;
-	z.next_out = dst;
-	z.avail_out = (uInt)cap;
-	int zr = inflate(&z, Z_NO_FLUSH);
-	*got = cap - z.avail_out;
-	snprintf(msg, msgcap, "%s", z.msg ? z.msg : "");
-	inflateEnd(&z);
-	return zr;
+	return remit_test_gzip(*text, n, len);
 }
 
 /* Read the stream gz[0, n) (a memory source; its first `head` bytes as
@@ -115,9 +79,9 @@ Test(gzip, blocks_hold_the_stream_on_either_thread)
 {
 	size_t n = 3 * 1000 * 1000 + 17, len = 0;
 	unsigned char *text = text_of(n), *gz = NULL;
-	deflate_member(text, 1000003, &gz, &len);
-	deflate_member(text + 1000003, 5, &gz, &len);
-	deflate_member(text + 1000008, n - 1000008, &gz, &len);
+	remit_test_gzip_append(text, 1000003, &gz, &len);
+	remit_test_gzip_append(text + 1000003, 5, &gz, &len);
+	remit_test_gzip_append(text + 1000008, n - 1000008, &gz, &len);
 	unsigned char *out = malloc(n + 1);
 	const size_t aheads[] = {SIZE_MAX, 0, 300000};
 	for (int k = 0; k < 3; k++) {
@@ -212,7 +176,7 @@ Test(gzip, a_cut_stream_gives_its_bytes_then_the_error)
 	size_t cut = len / 3, expect;
 	unsigned char *out = malloc(n);
 	char msg[128];
-	cr_assert_eq(inflate_once(gz, cut, out, n, &expect, msg, sizeof msg), Z_OK);
+	cr_assert_eq(remit_test_inflate_once(gz, cut, out, n, &expect, msg, sizeof msg), Z_OK);
 	cr_assert_gt(expect, REMIT__GZ_BLOCK); /* the error is in a later block */
 	cr_assert_lt(expect, n);
 	fails_after(gz, cut, text, expect, "truncated gzip stream");
@@ -231,7 +195,7 @@ Test(gzip, damaged_data_fails_at_the_same_byte)
 	size_t expect;
 	unsigned char *out = malloc(n + 1);
 	char msg[128], want[160];
-	int zr = inflate_once(gz, len, out, n + 1, &expect, msg, sizeof msg);
+	int zr = remit_test_inflate_once(gz, len, out, n + 1, &expect, msg, sizeof msg);
 	cr_assert_eq(zr, Z_DATA_ERROR, "zlib says %d (%s)", zr, msg);
 	cr_assert_gt(expect, REMIT__GZ_BLOCK); /* the error is in a later block */
 	snprintf(want, sizeof want, "corrupt gzip stream: %s", msg);
